@@ -3,11 +3,15 @@
 # SPDX-License-Identifier: Apache-2.0
 
 SHELL     := /bin/bash
+MAKEFLAGS += --no-print-directory
 PROFILES  := stm32f4-discovery nano33ble uno-r4
 JOBS      ?= $(shell nproc)
 HOST_DIR  := build/host
 TEST_DIR  ?= build/test
 CTEST_ARGS ?=
+# Components of src/ to build; a subset keeps a partial tree building.
+COMPONENTS ?= vm;proto;agent;gateway;emu;cli;controller
+CMAKE_ARGS := -DWASMBED_COMPONENTS="$(COMPONENTS)"
 
 .PHONY: all setup host fw test test-build run demo size lint clean help
 
@@ -25,7 +29,7 @@ setup:
 
 host: setup
 	@cmake -S . -B $(HOST_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	    -DWASMBED_BIN_DIR=$(CURDIR)/build/bin >/dev/null
+	    -DWASMBED_BIN_DIR=$(CURDIR)/build/bin $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(HOST_DIR) -j $(JOBS)
 
 fw: setup
@@ -38,7 +42,7 @@ fw: setup
 
 test-build: all
 	@cmake -S . -B $(TEST_DIR) -DCMAKE_BUILD_TYPE=Debug \
-	    -DWASMBED_SANITIZE=ON >/dev/null
+	    -DWASMBED_SANITIZE=ON $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(TEST_DIR) -j $(JOBS)
 
 test: test-build
