@@ -1,0 +1,1007 @@
+/* Wasmbed WebAssembly engine: the interpreter.
+ * SPDX-License-Identifier: Apache-2.0
+ * Implements: WebAssembly Core Specification 2.0, section 4.4
+ * (instructions: execution) and 4.5.5 (invocation).
+ *
+ * Code runs straight from the module bytes. Values are 64-bit slots on a
+ * flat stack; a frame is its locals followed by its operands. Branches
+ * use the side table the validator built: the pointer stp walks it in
+ * step with pc, so a taken branch reads its target, the height to cut the
+ * stack to and the values to carry. Calls between wasm functions push a
+ * vm_frame and loop; C never recurses. Fuel is charged at every call and
+ * every loop iteration; running out saves the registers in the instance.
+ */
+#include <string.h>
+#include "vm_internal.h"
+#include "vm_num.h"
+
+/* The registers of the interpreter, saved while suspended. */
+typedef struct regs {
+    const uint8_t *pc;
+    const vm_branch *stp;
+    uint64_t *sp, *fp;
+    vm_frame *fr;
+    vm_func *fn;
+} regs;
+
+static inline uint32_t rd_u32(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint32_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+
+    do {
+        b = *p++;
+        v |= (uint32_t)(b & 0x7Fu) << shift;
+        shift += 7;
+    } while (b & 0x80u);
+    *pp = p;
+    return v;
+}
+
+static inline uint64_t rd_s64(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+
+    do {
+        b = *p++;
+        v |= (uint64_t)(b & 0x7Fu) << shift;
+        shift += 7;
+    } while (b & 0x80u);
+    if (shift < 64 && (b & 0x40u))
+        v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    return v;
+}
+
+static inline const uint8_t *skip_leb(const uint8_t *p)
+{
+    while (*p++ & 0x80u)
+        ;
+    return p;
+}
+
+/* Skips a block type: one byte, or an s33 type index. */
+static inline const uint8_t *skip_bt(const uint8_t *p)
+{
+    return (*p == 0x40 || *p >= 0x6F) ? p + 1 : skip_leb(p);
+}
+
+/* Effective address of a load or store: skips the alignment, adds the
+ * offset to the i32 address. */
+static inline uint64_t memarg(const uint8_t **pp, uint64_t addr)
+{
+    *pp = skip_leb(*pp);
+    return (uint64_t)(uint32_t)addr + rd_u32(pp);
+}
+
+static inline uint32_t ld32(const uint8_t *p)
+{
+    uint32_t v;
+
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static inline uint64_t ld64(const uint8_t *p)
+{
+    uint64_t v;
+
+    memcpy(&v, p, 8);
+    return v;
+}
+
+static inline uint16_t ld16(const uint8_t *p)
+{
+    uint16_t v;
+
+    memcpy(&v, p, 2);
+    return v;
+}
+
+/* memory.grow on mem by n pages: old size in pages, or -1. */
+static uint32_t mem_grow(vm_memory *mem, uint32_t n)
+{
+    uint64_t pages = mem->size >> mem->page_log2, want = pages + n;
+    uint64_t limit = mem->page_log2 == 16 ? 65536u : 0xFFFFFFFFu;
+
+    if (mem->has_max && mem->max_pages < limit)
+        limit = mem->max_pages;
+    if (want > limit || (want << mem->page_log2) > mem->cap)
+        return 0xFFFFFFFFu;
+    if (!mem->prezeroed)
+        memset(mem->data + mem->size, 0,
+               (size_t)((uint64_t)n << mem->page_log2));
+    mem->size = want << mem->page_log2;
+    return (uint32_t)pages;
+}
+
+/* table.grow on t by n entries set to init: old size, or -1. */
+static uint32_t table_grow(vm_table *t, uint32_t n, uint64_t init)
+{
+    uint64_t want = (uint64_t)t->size + n;
+    uint32_t old = t->size, i;
+
+    if (want > t->cap || (t->has_max && want > t->max))
+        return 0xFFFFFFFFu;
+    for (i = old; i < want; i++)
+        t->elems[i] = init;
+    t->size = (uint32_t)want;
+    return old;
+}
+
+static int table_fill(vm_table *t, uint32_t i, uint64_t v, uint32_t n)
+{
+    if ((uint64_t)i + n > t->size)
+        return 0;
+    while (n-- > 0)
+        t->elems[i++] = v;
+    return 1;
+}
+
+static int table_copy(vm_table *dt, vm_table *st, uint32_t d, uint32_t s,
+                      uint32_t n)
+{
+    if ((uint64_t)s + n > st->size || (uint64_t)d + n > dt->size)
+        return 0;
+    memmove(dt->elems + d, st->elems + s, (size_t)n * 8);
+    return 1;
+}
+
+static int mem_copy(vm_memory *m, uint32_t d, uint32_t s, uint32_t n)
+{
+    if ((uint64_t)s + n > m->size || (uint64_t)d + n > m->size)
+        return 0;
+    memmove(m->data + d, m->data + s, n);
+    return 1;
+}
+
+static int mem_fill(vm_memory *m, uint32_t d, uint8_t v, uint32_t n)
+{
+    if ((uint64_t)d + n > m->size)
+        return 0;
+    memset(m->data + d, v, n);
+    return 1;
+}
+
+/* The 0xFC prefix. Returns a trap code, or VM_TRAP_NONE. */
+static vm_trap op_fc(vm_instance *in, const uint8_t **pp, uint64_t **spp)
+{
+    uint32_t sub = rd_u32(pp), x, y;
+    uint64_t *sp = *spp;
+    double v;
+    vm_trap t = VM_TRAP_NONE;
+
+    if (sub < 8) {
+        static const double lo[4] = {-2147483649.0, -1.0,
+                                     -9223372036854777856.0, -1.0};
+        static const double hi[4] = {2147483648.0, 4294967296.0,
+                                     9223372036854775808.0,
+                                     18446744073709551616.0};
+        int k = (sub & 1) | ((sub >> 1) & 2), r;
+        uint64_t minv[4] = {0x80000000u, 0, 0x8000000000000000u, 0};
+        uint64_t maxv[4] = {0x7FFFFFFFu, 0xFFFFFFFFu, 0x7FFFFFFFFFFFFFFFu,
+                            0xFFFFFFFFFFFFFFFFu};
+
+        v = (sub & 2) ? f64_of(sp[-1]) : (double)f32_of(sp[-1]);
+        r = trunc_check(v, lo[k], hi[k]);
+        if (r == 1)
+            sp[-1] = 0;
+        else if (r == 2)
+            sp[-1] = v < 0 ? minv[k] : maxv[k];
+        else if (k == 0)
+            sp[-1] = (uint32_t)(int32_t)v;
+        else if (k == 1)
+            sp[-1] = (uint32_t)v;
+        else if (k == 2)
+            sp[-1] = (uint64_t)(int64_t)v;
+        else
+            sp[-1] = (uint64_t)v;
+        return t;
+    }
+    switch (sub) {
+    case 8:
+        x = rd_u32(pp);
+        (*pp)++;
+        sp -= 3;
+        if (vm_memory_init_seg(in, x, u32v(sp[0]), u32v(sp[1]),
+                               u32v(sp[2])) != VM_OK)
+            t = VM_TRAP_MEMORY_OOB;
+        break;
+    case 9:
+        in->data_dropped[rd_u32(pp)] = 1;
+        break;
+    case 10:
+        *pp += 2;
+        sp -= 3;
+        if (!mem_copy(in->mem, u32v(sp[0]), u32v(sp[1]), u32v(sp[2])))
+            t = VM_TRAP_MEMORY_OOB;
+        break;
+    case 11:
+        *pp += 1;
+        sp -= 3;
+        if (!mem_fill(in->mem, u32v(sp[0]), (uint8_t)sp[1], u32v(sp[2])))
+            t = VM_TRAP_MEMORY_OOB;
+        break;
+    case 12:
+        y = rd_u32(pp);
+        x = rd_u32(pp);
+        sp -= 3;
+        if (vm_table_init_seg(in, x, y, u32v(sp[0]), u32v(sp[1]),
+                              u32v(sp[2])) != VM_OK)
+            t = VM_TRAP_TABLE_OOB;
+        break;
+    case 13:
+        in->elem_dropped[rd_u32(pp)] = 1;
+        break;
+    case 14:
+        x = rd_u32(pp);
+        y = rd_u32(pp);
+        sp -= 3;
+        if (!table_copy(in->tables[x], in->tables[y], u32v(sp[0]),
+                        u32v(sp[1]), u32v(sp[2])))
+            t = VM_TRAP_TABLE_OOB;
+        break;
+    case 15:
+        x = rd_u32(pp);
+        sp--;
+        sp[-1] = table_grow(in->tables[x], u32v(sp[0]), sp[-1]);
+        break;
+    case 16:
+        x = rd_u32(pp);
+        *sp++ = in->tables[x]->size;
+        break;
+    default:
+        x = rd_u32(pp);
+        sp -= 3;
+        if (!table_fill(in->tables[x], u32v(sp[0]), sp[1], u32v(sp[2])))
+            t = VM_TRAP_TABLE_OOB;
+        break;
+    }
+    *spp = sp;
+    return t;
+}
+
+/* Conversions 0xA7-0xBF that can trap (truncations) or not. */
+static vm_trap op_trunc(uint8_t op, uint64_t *top)
+{
+    static const double lo[4] = {-2147483649.0, -1.0,
+                                 -9223372036854777856.0, -1.0};
+    static const double hi[4] = {2147483648.0, 4294967296.0,
+                                 9223372036854775808.0,
+                                 18446744073709551616.0};
+    /* A8..AB: i32 from f32 s,u / f64 s,u; AE..B1 the same for i64. */
+    int i64 = op >= 0xAE, from64 = ((op - (i64 ? 0xAE : 0xA8)) >> 1) & 1;
+    int uns = (op - (i64 ? 0xAE : 0xA8)) & 1, k = uns | (i64 << 1), r;
+    double v = from64 ? f64_of(*top) : (double)f32_of(*top);
+
+    r = trunc_check(v, lo[k], hi[k]);
+    if (r != 0)
+        return r == 1 ? VM_TRAP_BAD_CONVERSION : VM_TRAP_INT_OVERFLOW;
+    if (k == 0)
+        *top = (uint32_t)(int32_t)v;
+    else if (k == 1)
+        *top = (uint32_t)v;
+    else if (k == 2)
+        *top = (uint64_t)(int64_t)v;
+    else
+        *top = (uint64_t)v;
+    return VM_TRAP_NONE;
+}
+
+static void op_convert(uint8_t op, uint64_t *top)
+{
+    uint64_t a = *top;
+
+    switch (op) {
+    case 0xA7: *top = (uint32_t)a; break;
+    case 0xAC: *top = (uint64_t)(int64_t)s32(a); break;
+    case 0xAD: *top = (uint32_t)a; break;
+    case 0xB2: *top = of_f32((float)s32(a)); break;
+    case 0xB3: *top = of_f32((float)u32v(a)); break;
+    case 0xB4: *top = of_f32((float)s64(a)); break;
+    case 0xB5: *top = of_f32((float)a); break;
+    case 0xB6: *top = of_f32((float)f64_of(a)); break;
+    case 0xB7: *top = of_f64((double)s32(a)); break;
+    case 0xB8: *top = of_f64((double)u32v(a)); break;
+    case 0xB9: *top = of_f64((double)s64(a)); break;
+    case 0xBA: *top = of_f64((double)a); break;
+    case 0xBB: *top = of_f64((double)f32_of(a)); break;
+    default: break;               /* reinterpretations: same bits */
+    }
+}
+
+/* Float operations 0x8B-0xA6, never trapping. */
+static void op_float(uint8_t op, uint64_t *sp)
+{
+    uint64_t a = sp[-1], b = sp[0];
+
+    switch (op) {
+    case 0x8B: sp[-1] = a & 0x7FFFFFFFu; break;
+    case 0x8C: sp[-1] = (a ^ 0x80000000u) & 0xFFFFFFFFu; break;
+    case 0x8D: sp[-1] = fround32(a, 3); break;
+    case 0x8E: sp[-1] = fround32(a, 2); break;
+    case 0x8F: sp[-1] = fround32(a, 1); break;
+    case 0x90: sp[-1] = fround32(a, 0); break;
+    case 0x91: sp[-1] = of_f32(__builtin_sqrtf(f32_of(a))); break;
+    case 0x92: sp[-1] = of_f32(f32_of(a) + f32_of(b)); break;
+    case 0x93: sp[-1] = of_f32(f32_of(a) - f32_of(b)); break;
+    case 0x94: sp[-1] = of_f32(f32_of(a) * f32_of(b)); break;
+    case 0x95: sp[-1] = of_f32(f32_of(a) / f32_of(b)); break;
+    case 0x96: sp[-1] = fmin32(a, b); break;
+    case 0x97: sp[-1] = fmax32(a, b); break;
+    case 0x98: sp[-1] = (a & 0x7FFFFFFFu) | (b & 0x80000000u); break;
+    case 0x99: sp[-1] = a & 0x7FFFFFFFFFFFFFFFu; break;
+    case 0x9A: sp[-1] = a ^ 0x8000000000000000u; break;
+    case 0x9B: sp[-1] = fround64(a, 3); break;
+    case 0x9C: sp[-1] = fround64(a, 2); break;
+    case 0x9D: sp[-1] = fround64(a, 1); break;
+    case 0x9E: sp[-1] = fround64(a, 0); break;
+    case 0x9F: sp[-1] = of_f64(__builtin_sqrt(f64_of(a))); break;
+    case 0xA0: sp[-1] = of_f64(f64_of(a) + f64_of(b)); break;
+    case 0xA1: sp[-1] = of_f64(f64_of(a) - f64_of(b)); break;
+    case 0xA2: sp[-1] = of_f64(f64_of(a) * f64_of(b)); break;
+    case 0xA3: sp[-1] = of_f64(f64_of(a) / f64_of(b)); break;
+    case 0xA4: sp[-1] = fmin64(a, b); break;
+    case 0xA5: sp[-1] = fmax64(a, b); break;
+    default:
+        sp[-1] = (a & 0x7FFFFFFFFFFFFFFFu) | (b & 0x8000000000000000u);
+        break;
+    }
+}
+
+/* Float comparisons 0x5B-0x66. */
+static uint64_t op_fcmp(uint8_t op, uint64_t a, uint64_t b)
+{
+    if (op <= 0x60) {
+        float x = f32_of(a), y = f32_of(b);
+
+        switch (op) {
+        case 0x5B: return x == y;
+        case 0x5C: return x != y;
+        case 0x5D: return x < y;
+        case 0x5E: return x > y;
+        case 0x5F: return x <= y;
+        default: return x >= y;
+        }
+    } else {
+        double x = f64_of(a), y = f64_of(b);
+
+        switch (op) {
+        case 0x61: return x == y;
+        case 0x62: return x != y;
+        case 0x63: return x < y;
+        case 0x64: return x > y;
+        case 0x65: return x <= y;
+        default: return x >= y;
+        }
+    }
+}
+
+/* i64 division and remainder 0x7F-0x82. */
+static vm_trap op_div64(uint8_t op, uint64_t *sp)
+{
+    uint64_t a = sp[-1], b = sp[0];
+
+    if (b == 0)
+        return VM_TRAP_DIV_ZERO;
+    switch (op) {
+    case 0x7F:
+        if (a == 0x8000000000000000u && b == ~(uint64_t)0)
+            return VM_TRAP_INT_OVERFLOW;
+        sp[-1] = (uint64_t)(s64(a) / s64(b));
+        break;
+    case 0x80: sp[-1] = a / b; break;
+    case 0x81:
+        sp[-1] = b == ~(uint64_t)0 ? 0 : (uint64_t)(s64(a) % s64(b));
+        break;
+    default: sp[-1] = a % b; break;
+    }
+    return VM_TRAP_NONE;
+}
+
+static vm_trap op_div32(uint8_t op, uint64_t *sp)
+{
+    uint32_t a = u32v(sp[-1]), b = u32v(sp[0]);
+
+    if (b == 0)
+        return VM_TRAP_DIV_ZERO;
+    switch (op) {
+    case 0x6D:
+        if (a == 0x80000000u && b == 0xFFFFFFFFu)
+            return VM_TRAP_INT_OVERFLOW;
+        sp[-1] = (uint32_t)((int32_t)a / (int32_t)b);
+        break;
+    case 0x6E: sp[-1] = a / b; break;
+    case 0x6F:
+        sp[-1] = b == 0xFFFFFFFFu ? 0 : (uint32_t)((int32_t)a % (int32_t)b);
+        break;
+    default: sp[-1] = a % b; break;
+    }
+    return VM_TRAP_NONE;
+}
+
+/* Integer comparisons and unary i32/i64 ops 0x45-0x5A, 0x67-0x69,
+ * 0x79-0x7B, 0xC0-0xC4: the less frequent ones. */
+static void op_int_misc(uint8_t op, uint64_t *sp)
+{
+    uint64_t a = sp[-2], b = sp[-1];
+
+    switch (op) {
+    case 0x50: sp[-1] = sp[-1] == 0; break;
+    case 0x51: sp[-2] = a == b; break;
+    case 0x52: sp[-2] = a != b; break;
+    case 0x53: sp[-2] = s64(a) < s64(b); break;
+    case 0x54: sp[-2] = a < b; break;
+    case 0x55: sp[-2] = s64(a) > s64(b); break;
+    case 0x56: sp[-2] = a > b; break;
+    case 0x57: sp[-2] = s64(a) <= s64(b); break;
+    case 0x58: sp[-2] = a <= b; break;
+    case 0x59: sp[-2] = s64(a) >= s64(b); break;
+    case 0x5A: sp[-2] = a >= b; break;
+    case 0x67: sp[-1] = clz32(u32v(b)); break;
+    case 0x68: sp[-1] = ctz32(u32v(b)); break;
+    case 0x69: sp[-1] = (uint32_t)__builtin_popcount(u32v(b)); break;
+    case 0x79: sp[-1] = clz64(b); break;
+    case 0x7A: sp[-1] = ctz64(b); break;
+    case 0x7B: sp[-1] = (uint64_t)__builtin_popcountll(b); break;
+    case 0xC0: sp[-1] = (uint32_t)(int32_t)(int8_t)b; break;
+    case 0xC1: sp[-1] = (uint32_t)(int32_t)(int16_t)b; break;
+    case 0xC2: sp[-1] = (uint64_t)(int64_t)(int8_t)b; break;
+    case 0xC3: sp[-1] = (uint64_t)(int64_t)(int16_t)b; break;
+    default: sp[-1] = (uint64_t)(int64_t)(int32_t)b; break;
+    }
+}
+
+/* Narrow and wide loads 0x2C-0x35 (the plain ones are inline). */
+static uint64_t op_load_narrow(uint8_t op, const uint8_t *p)
+{
+    switch (op) {
+    case 0x2C: return (uint32_t)(int32_t)(int8_t)p[0];
+    case 0x2D: return p[0];
+    case 0x2E: return (uint32_t)(int32_t)(int16_t)ld16(p);
+    case 0x2F: return ld16(p);
+    case 0x30: return (uint64_t)(int64_t)(int8_t)p[0];
+    case 0x31: return p[0];
+    case 0x32: return (uint64_t)(int64_t)(int16_t)ld16(p);
+    case 0x33: return ld16(p);
+    case 0x34: return (uint64_t)(int64_t)(int32_t)ld32(p);
+    default: return ld32(p);
+    }
+}
+
+static const uint8_t access_size[23] = {
+    4, 8, 4, 8, 1, 1, 2, 2, 1, 1, 2, 2, 4, 4,
+    4, 8, 4, 8, 1, 2, 1, 2, 4
+};
+
+static void op_store(uint8_t op, uint8_t *p, uint64_t v)
+{
+    uint32_t w = (uint32_t)v;
+    uint16_t h = (uint16_t)v;
+
+    switch (access_size[op - 0x28]) {
+    case 1: *p = (uint8_t)v; break;
+    case 2: memcpy(p, &h, 2); break;
+    case 4: memcpy(p, &w, 4); break;
+    default: memcpy(p, &v, 8); break;
+    }
+}
+
+/* Type check of call_indirect: the callee's type against type ti of the
+ * calling module, by structure. */
+static vm_trap indirect_target(vm_instance *in, uint32_t ti, uint32_t x,
+                               uint32_t i, vm_func **out)
+{
+    vm_table *t = in->tables[x];
+    vm_func *f;
+
+    if (i >= t->size)
+        return VM_TRAP_TABLE_OOB;
+    f = (vm_func *)(uintptr_t)t->elems[i];
+    if (!f)
+        return VM_TRAP_UNINIT_ELEMENT;
+    if (!vm_functype_eq(f->type, &in->mod->types[ti]))
+        return VM_TRAP_INDIRECT_TYPE;
+    *out = f;
+    return VM_TRAP_NONE;
+}
+
+/* Calls host function f with the arguments on top of the stack; results
+ * replace them. */
+static vm_rc call_host(vm_instance *caller, vm_func *f, uint64_t **spp,
+                       vm_error *err)
+{
+    uint64_t res[VM_MAX_HOST_RESULTS], *args = *spp - f->type->np;
+    vm_rc rc = f->host(f->host_ctx, caller, args, res, err);
+
+    if (rc != VM_OK && rc != VM_SUSPENDED)
+        return rc;
+    memcpy(args, res, f->type->nr * sizeof *res);
+    *spp = args + f->type->nr;
+    return rc;
+}
+
+/* Pushes a frame for wasm function f whose arguments are on top of the
+ * stack. Returns VM_TRAP_NONE or VM_TRAP_STACK_EXHAUSTED. */
+static vm_trap enter(vm_instance *in, vm_func *f, regs *r)
+{
+    const vm_funcdef *d = f->def;
+    uint64_t *fp = r->sp - f->type->np;
+    uint32_t nloc = d->nlocals;
+
+    if ((size_t)(in->stack_end - fp) < (size_t)f->type->np + nloc +
+                                       d->max_height + 1 ||
+        r->fr + 1 >= in->frames_end)
+        return VM_TRAP_STACK_EXHAUSTED;
+    r->fr++;
+    r->fr->pc = r->pc;
+    r->fr->stp = r->stp;
+    r->fr->fp = r->fp;
+    r->fr->fn = r->fn;
+    memset(r->sp, 0, (size_t)nloc * 8);
+    r->sp += nloc;
+    r->fp = fp;
+    r->fn = f;
+    r->pc = d->body;
+    r->stp = d->side;
+    return VM_TRAP_NONE;
+}
+
+/* Returns from the current function; 1 when the entry call is done. */
+static int leave(vm_instance *in, regs *r)
+{
+    uint32_t nr = r->fn->type->nr;
+
+    memmove(r->fp, r->sp - nr, (size_t)nr * 8);
+    r->sp = r->fp + nr;
+    if (r->fr == in->frames)
+        return 1;
+    r->pc = r->fr->pc;
+    r->stp = r->fr->stp;
+    r->fp = r->fr->fp;
+    r->fn = r->fr->fn;
+    r->fr--;
+    return 0;
+}
+
+static vm_rc trap(vm_error *err, vm_trap t)
+{
+    vm_trap_set(err, t);
+    return VM_ERR_TRAP;
+}
+
+/* Per-function and per-instance values the loop keeps at hand. */
+typedef struct ctx {
+    vm_instance *in;
+    const uint8_t *base, *fend;
+    const vm_branch *side;
+    uint8_t *mem;
+    uint64_t msize;
+} ctx;
+
+static inline void load_ctx(ctx *c, const vm_func *fn)
+{
+    c->in = fn->inst;
+    c->base = c->in->mod->bytes;
+    c->fend = fn->def->end;
+    c->side = fn->def->side;
+    c->mem = c->in->mem ? c->in->mem->data : NULL;
+    c->msize = c->in->mem ? c->in->mem->size : 0;
+}
+
+static void save(vm_instance *top, const regs *r)
+{
+    top->pc = r->pc;
+    top->stp = r->stp;
+    top->sp = r->sp;
+    top->fp = r->fp;
+    top->fr = r->fr;
+    top->fn = r->fn;
+}
+
+/* The dispatch loop. Runs top's prepared call until it returns
+ * (VM_OK), fuel runs out or a host asks to pause (VM_SUSPENDED, state
+ * saved in top), or a trap (VM_ERR_TRAP). */
+static vm_rc run(vm_instance *top, uint64_t fuel, vm_error *err)
+{
+    regs r;
+    ctx c;
+    const uint8_t *pc;
+    const vm_branch *stp;
+    uint64_t *sp, *fp, ea;
+    vm_func *callee;
+    vm_trap t;
+    vm_rc rc;
+    uint32_t x, y;
+
+    r.pc = top->pc; r.stp = top->stp; r.sp = top->sp; r.fp = top->fp;
+    r.fr = top->fr; r.fn = top->fn;
+    load_ctx(&c, r.fn);
+    pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
+    for (;;) {
+        uint8_t op = *pc++;
+
+        switch (op) {
+        case 0x00: t = VM_TRAP_UNREACHABLE; goto do_trap;
+        case 0x01: break;
+        case 0x02: pc = skip_bt(pc); break;
+        case 0x03:
+            if (fuel == 0) {
+                pc--;
+                goto suspend;
+            }
+            fuel--;
+            pc = skip_bt(pc);
+            break;
+        case 0x04:
+            if (u32v(*--sp)) {
+                pc = skip_bt(pc);
+                stp++;
+            } else {
+                pc = c.base + stp->pc;
+                stp = c.side + stp->stp;
+            }
+            break;
+        case 0x05:
+            pc = c.base + stp->pc;
+            stp = c.side + stp->stp;
+            break;
+        case 0x0B:
+            if (pc - 1 == c.fend)
+                goto do_return;
+            break;
+        case 0x0C:
+        take_branch: {
+            uint64_t *dst = fp + stp->height;
+            uint32_t n = stp->arity;
+
+            if (dst + n != sp)
+                memmove(dst, sp - n, (size_t)n * 8);
+            sp = dst + n;
+            pc = c.base + stp->pc;
+            stp = c.side + stp->stp;
+            break;
+        }
+        case 0x0D:
+            if (u32v(*--sp))
+                goto take_branch;
+            pc = skip_leb(pc);
+            stp++;
+            break;
+        case 0x0E:
+            x = rd_u32(&pc);
+            y = u32v(*--sp);
+            stp += y < x ? y : x;
+            goto take_branch;
+        case 0x0F:
+        do_return:
+            r.sp = sp; r.fp = fp;
+            if (leave(top, &r)) {
+                save(top, &r);
+                return VM_OK;
+            }
+            pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
+            load_ctx(&c, r.fn);
+            break;
+        case 0x10:
+            callee = c.in->funcs[rd_u32(&pc)];
+            goto do_call;
+        case 0x11:
+            x = rd_u32(&pc);
+            y = rd_u32(&pc);
+            t = indirect_target(c.in, x, y, u32v(*--sp), &callee);
+            if (t != VM_TRAP_NONE)
+                goto do_trap;
+        do_call:
+            if (callee->host) {
+                rc = call_host(c.in, callee, &sp, err);
+                if (rc == VM_ERR_TRAP && err->trap == VM_TRAP_NONE)
+                    err->trap = VM_TRAP_HOST;
+                if (rc == VM_SUSPENDED)
+                    goto suspend;
+                if (rc != VM_OK)
+                    goto out;
+                c.msize = c.in->mem ? c.in->mem->size : 0;
+                break;
+            }
+            r.pc = pc; r.stp = stp; r.sp = sp; r.fp = fp;
+            if ((t = enter(top, callee, &r)) != VM_TRAP_NONE)
+                goto do_trap;
+            pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
+            load_ctx(&c, r.fn);
+            if (fuel == 0)
+                goto suspend;
+            fuel--;
+            break;
+        case 0x1A: sp--; break;
+        case 0x1B:
+            sp -= 2;
+            if (!u32v(sp[1]))
+                sp[-1] = sp[0];
+            break;
+        case 0x1C:
+            pc = skip_leb(pc) + 1;
+            sp -= 2;
+            if (!u32v(sp[1]))
+                sp[-1] = sp[0];
+            break;
+        case 0x20: *sp++ = fp[rd_u32(&pc)]; break;
+        case 0x21: fp[rd_u32(&pc)] = *--sp; break;
+        case 0x22: fp[rd_u32(&pc)] = sp[-1]; break;
+        case 0x23: *sp++ = c.in->globals[rd_u32(&pc)]->val; break;
+        case 0x24: c.in->globals[rd_u32(&pc)]->val = *--sp; break;
+        case 0x25: {
+            vm_table *tb = c.in->tables[rd_u32(&pc)];
+
+            if (u32v(sp[-1]) >= tb->size) {
+                t = VM_TRAP_TABLE_OOB;
+                goto do_trap;
+            }
+            sp[-1] = tb->elems[u32v(sp[-1])];
+            break;
+        }
+        case 0x26: {
+            vm_table *tb = c.in->tables[rd_u32(&pc)];
+
+            sp -= 2;
+            if (u32v(sp[0]) >= tb->size) {
+                t = VM_TRAP_TABLE_OOB;
+                goto do_trap;
+            }
+            tb->elems[u32v(sp[0])] = sp[1];
+            break;
+        }
+        case 0x28:
+            ea = memarg(&pc, sp[-1]);
+            if (ea + 4 > c.msize)
+                goto oob;
+            sp[-1] = ld32(c.mem + ea);
+            break;
+        case 0x29:
+            ea = memarg(&pc, sp[-1]);
+            if (ea + 8 > c.msize)
+                goto oob;
+            sp[-1] = ld64(c.mem + ea);
+            break;
+        case 0x2A:
+            ea = memarg(&pc, sp[-1]);
+            if (ea + 4 > c.msize)
+                goto oob;
+            sp[-1] = ld32(c.mem + ea);
+            break;
+        case 0x2B:
+            ea = memarg(&pc, sp[-1]);
+            if (ea + 8 > c.msize)
+                goto oob;
+            sp[-1] = ld64(c.mem + ea);
+            break;
+        case 0x2C: case 0x2D: case 0x2E: case 0x2F: case 0x30: case 0x31:
+        case 0x32: case 0x33: case 0x34: case 0x35:
+            ea = memarg(&pc, sp[-1]);
+            if (ea + access_size[op - 0x28] > c.msize)
+                goto oob;
+            sp[-1] = op_load_narrow(op, c.mem + ea);
+            break;
+        case 0x36:
+            sp -= 2;
+            ea = memarg(&pc, sp[0]);
+            if (ea + 4 > c.msize)
+                goto oob;
+            x = (uint32_t)sp[1];
+            memcpy(c.mem + ea, &x, 4);
+            break;
+        case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
+        case 0x3D: case 0x3E:
+            sp -= 2;
+            ea = memarg(&pc, sp[0]);
+            if (ea + access_size[op - 0x28] > c.msize)
+                goto oob;
+            op_store(op, c.mem + ea, sp[1]);
+            break;
+        case 0x3F:
+            pc++;
+            *sp++ = c.in->mem->size >> c.in->mem->page_log2;
+            break;
+        case 0x40:
+            pc++;
+            sp[-1] = mem_grow(c.in->mem, u32v(sp[-1]));
+            c.msize = c.in->mem->size;
+            break;
+        case 0x41: *sp++ = (uint32_t)rd_s64(&pc); break;
+        case 0x42: *sp++ = rd_s64(&pc); break;
+        case 0x43: *sp++ = ld32(pc); pc += 4; break;
+        case 0x44: *sp++ = ld64(pc); pc += 8; break;
+        case 0x45: sp[-1] = u32v(sp[-1]) == 0; break;
+        case 0x46: sp--; sp[-1] = u32v(sp[-1]) == u32v(sp[0]); break;
+        case 0x47: sp--; sp[-1] = u32v(sp[-1]) != u32v(sp[0]); break;
+        case 0x48: sp--; sp[-1] = s32(sp[-1]) < s32(sp[0]); break;
+        case 0x49: sp--; sp[-1] = u32v(sp[-1]) < u32v(sp[0]); break;
+        case 0x4A: sp--; sp[-1] = s32(sp[-1]) > s32(sp[0]); break;
+        case 0x4B: sp--; sp[-1] = u32v(sp[-1]) > u32v(sp[0]); break;
+        case 0x4C: sp--; sp[-1] = s32(sp[-1]) <= s32(sp[0]); break;
+        case 0x4D: sp--; sp[-1] = u32v(sp[-1]) <= u32v(sp[0]); break;
+        case 0x4E: sp--; sp[-1] = s32(sp[-1]) >= s32(sp[0]); break;
+        case 0x4F: sp--; sp[-1] = u32v(sp[-1]) >= u32v(sp[0]); break;
+        case 0x50: case 0x67: case 0x68: case 0x69: case 0x79: case 0x7A:
+        case 0x7B: case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4:
+            op_int_misc(op, sp);
+            break;
+        case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56:
+        case 0x57: case 0x58: case 0x59: case 0x5A:
+            op_int_misc(op, sp);
+            sp--;
+            break;
+        case 0x5B: case 0x5C: case 0x5D: case 0x5E: case 0x5F: case 0x60:
+        case 0x61: case 0x62: case 0x63: case 0x64: case 0x65: case 0x66:
+            sp--;
+            sp[-1] = op_fcmp(op, sp[-1], sp[0]);
+            break;
+        case 0x6A: sp--; sp[-1] = (uint32_t)(sp[-1] + sp[0]); break;
+        case 0x6B: sp--; sp[-1] = (uint32_t)(sp[-1] - sp[0]); break;
+        case 0x6C:
+            sp--;
+            sp[-1] = (uint32_t)((uint32_t)sp[-1] * (uint32_t)sp[0]);
+            break;
+        case 0x6D: case 0x6E: case 0x6F: case 0x70:
+            sp--;
+            if ((t = op_div32(op, sp)) != VM_TRAP_NONE)
+                goto do_trap;
+            break;
+        case 0x71: sp--; sp[-1] = (uint32_t)(sp[-1] & sp[0]); break;
+        case 0x72: sp--; sp[-1] = (uint32_t)(sp[-1] | sp[0]); break;
+        case 0x73: sp--; sp[-1] = (uint32_t)(sp[-1] ^ sp[0]); break;
+        case 0x74:
+            sp--;
+            sp[-1] = (uint32_t)(u32v(sp[-1]) << (sp[0] & 31));
+            break;
+        case 0x75:
+            sp--;
+            sp[-1] = shr_s32(u32v(sp[-1]), u32v(sp[0]));
+            break;
+        case 0x76: sp--; sp[-1] = u32v(sp[-1]) >> (sp[0] & 31); break;
+        case 0x77: sp--; sp[-1] = rotl32(u32v(sp[-1]), u32v(sp[0])); break;
+        case 0x78: sp--; sp[-1] = rotr32(u32v(sp[-1]), u32v(sp[0])); break;
+        case 0x7C: sp--; sp[-1] += sp[0]; break;
+        case 0x7D: sp--; sp[-1] -= sp[0]; break;
+        case 0x7E: sp--; sp[-1] *= sp[0]; break;
+        case 0x7F: case 0x80: case 0x81: case 0x82:
+            sp--;
+            if ((t = op_div64(op, sp)) != VM_TRAP_NONE)
+                goto do_trap;
+            break;
+        case 0x83: sp--; sp[-1] &= sp[0]; break;
+        case 0x84: sp--; sp[-1] |= sp[0]; break;
+        case 0x85: sp--; sp[-1] ^= sp[0]; break;
+        case 0x86: sp--; sp[-1] <<= (sp[0] & 63); break;
+        case 0x87: sp--; sp[-1] = shr_s64(sp[-1], sp[0]); break;
+        case 0x88: sp--; sp[-1] >>= (sp[0] & 63); break;
+        case 0x89: sp--; sp[-1] = rotl64(sp[-1], sp[0]); break;
+        case 0x8A: sp--; sp[-1] = rotr64(sp[-1], sp[0]); break;
+        case 0x8B: case 0x8C: case 0x8D: case 0x8E: case 0x8F: case 0x90:
+        case 0x91: case 0x99: case 0x9A: case 0x9B: case 0x9C: case 0x9D:
+        case 0x9E: case 0x9F:
+            op_float(op, sp);
+            break;
+        case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
+        case 0x98: case 0xA0: case 0xA1: case 0xA2: case 0xA3: case 0xA4:
+        case 0xA5: case 0xA6:
+            sp--;
+            op_float(op, sp);
+            break;
+        case 0xA8: case 0xA9: case 0xAA: case 0xAB: case 0xAE: case 0xAF:
+        case 0xB0: case 0xB1:
+            if ((t = op_trunc(op, &sp[-1])) != VM_TRAP_NONE)
+                goto do_trap;
+            break;
+        case 0xD0: pc++; *sp++ = VM_REF_NULL; break;
+        case 0xD1: sp[-1] = sp[-1] == VM_REF_NULL; break;
+        case 0xD2: *sp++ = (uintptr_t)c.in->funcs[rd_u32(&pc)]; break;
+        case 0xFC:
+            if ((t = op_fc(c.in, &pc, &sp)) != VM_TRAP_NONE)
+                goto do_trap;
+            c.msize = c.in->mem ? c.in->mem->size : 0;
+            break;
+        default:
+            op_convert(op, &sp[-1]);
+            break;
+        }
+    }
+oob:
+    t = VM_TRAP_MEMORY_OOB;
+do_trap:
+    rc = trap(err, t);
+out:
+    top->state = VM_IDLE;
+    return rc;
+suspend:
+    r.pc = pc; r.stp = stp; r.sp = sp; r.fp = fp;
+    save(top, &r);
+    return VM_SUSPENDED;
+}
+
+vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
+              uint32_t nargs, vm_error *err)
+{
+    uint64_t need;
+
+    if (inst->state == VM_RUNNING || inst->state == VM_READY) {
+        vm_errorf(err, VM_ERR_ARG, VM_TRAP_NONE,
+                  "instance is busy with another call");
+        return VM_ERR_ARG;
+    }
+    if (!f || nargs != f->type->np) {
+        vm_errorf(err, VM_ERR_ARG, VM_TRAP_NONE,
+                  "call needs %u arguments", f ? f->type->np : 0);
+        return VM_ERR_ARG;
+    }
+    need = (uint64_t)nargs + f->type->nr + (f->def ? f->def->nlocals +
+                                            f->def->max_height : 0);
+    if (need + 1 > (uint64_t)(inst->stack_end - inst->stack))
+        return trap(err, VM_TRAP_STACK_EXHAUSTED);
+    if (nargs > 0)
+        memcpy(inst->stack, args, (size_t)nargs * 8);
+    inst->entry = f;
+    inst->fn = f;
+    inst->fr = inst->frames;
+    inst->fp = inst->stack;
+    inst->sp = inst->stack + nargs;
+    if (f->def) {
+        memset(inst->sp, 0, (size_t)f->def->nlocals * 8);
+        inst->sp += f->def->nlocals;
+        inst->pc = f->def->body;
+        inst->stp = f->def->side;
+    }
+    inst->state = VM_READY;
+    return VM_OK;
+}
+
+vm_rc vm_resume(vm_instance *inst, uint64_t fuel, vm_error *err)
+{
+    vm_rc rc;
+
+    if (inst->state != VM_READY) {
+        vm_errorf(err, VM_ERR_ARG, VM_TRAP_NONE, "nothing to resume");
+        return VM_ERR_ARG;
+    }
+    inst->state = VM_RUNNING;
+    if (inst->fn->host) {
+        uint64_t *sp = inst->sp;
+
+        rc = call_host(inst, inst->fn, &sp, err);
+        inst->state = rc == VM_OK || rc == VM_SUSPENDED ? VM_DONE : VM_IDLE;
+        return rc == VM_SUSPENDED ? VM_OK : rc;
+    }
+    rc = run(inst, fuel, err);
+    if (rc == VM_OK)
+        inst->state = VM_DONE;
+    else if (rc == VM_SUSPENDED)
+        inst->state = VM_READY;
+    return rc;
+}
+
+uint64_t vm_result(const vm_instance *inst, uint32_t i)
+{
+    return inst->stack[i];
+}
+
+vm_rc vm_invoke(vm_instance *inst, vm_func *f, const uint64_t *args,
+                uint32_t nargs, uint64_t *results, uint32_t nresults,
+                vm_error *err)
+{
+    vm_rc rc = vm_call(inst, f, args, nargs, err);
+    uint32_t i;
+
+    while (rc == VM_OK || rc == VM_SUSPENDED) {
+        rc = vm_resume(inst, UINT64_MAX, err);
+        if (rc == VM_OK)
+            break;
+    }
+    for (i = 0; rc == VM_OK && i < nresults && i < f->type->nr; i++)
+        results[i] = inst->stack[i];
+    return rc;
+}
