@@ -109,11 +109,10 @@ static int report(vm_rc rc, const vm_error *err)
     return rc == VM_ERR_TRAP ? 3 : 1;
 }
 
-int main(int argc, char **argv)
+/* Loads, instantiates and runs o's module; the exit status. */
+static int run(const opts *o, const uint8_t *bytes, size_t len,
+               uint8_t *mem)
 {
-    opts o;
-    size_t len;
-    uint8_t *bytes, *mem;
     vm_arena a;
     vm_module *m;
     vm_instance *in;
@@ -121,10 +120,43 @@ int main(int argc, char **argv)
     vm_wasi w = {console, clock_ns, random_bytes, NULL};
     vm_host_func wasi[VM_WASI_NFUNCS];
     vm_imports imp = {wasi, VM_WASI_NFUNCS, NULL, NULL};
+    const char *name = o->invoke ? o->invoke : "_start";
     vm_func *f;
     uint64_t args[32];
     uint32_t i;
     vm_rc rc;
+
+    vm_arena_init(&a, mem, o->arena);
+    vm_wasi_funcs(&w, wasi);
+    memset(&err, 0, sizeof err);
+    if ((rc = vm_load(&a, bytes, len, &m, &err)) != VM_OK ||
+        (rc = vm_instantiate(&a, m, &imp, NULL, &in, &err)) != VM_OK)
+        return report(rc, &err);
+    if (!(f = vm_export_func(in, name))) {
+        fprintf(stderr, "wasmbed-run: no exported function %s\n", name);
+        return 1;
+    }
+    if (o->nargs != (int)vm_func_nparams(f) || o->nargs > 32)
+        return usage();
+    for (i = 0; i < (uint32_t)o->nargs; i++)
+        if (!tool_parse_value(vm_func_param(f, i), o->args[i], &args[i]))
+            return usage();
+    rc = run_sliced(in, f, args, (uint32_t)o->nargs, o->fuel, &err);
+    if (rc != VM_OK)
+        return report(rc, &err);
+    for (i = 0; o->invoke && i < vm_func_nresults(f); i++) {
+        tool_print_value(vm_func_result(f, i), vm_result(in, i));
+        printf("\n");
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    opts o;
+    size_t len;
+    uint8_t *bytes, *mem;
+    int status;
 
     if (!parse_opts(argc, argv, &o))
         return usage();
@@ -132,30 +164,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "wasmbed-run: cannot read %s\n", o.file);
         return 1;
     }
-    mem = malloc(o.arena);
-    vm_arena_init(&a, mem, o.arena);
-    vm_wasi_funcs(&w, wasi);
-    memset(&err, 0, sizeof err);
-    if ((rc = vm_load(&a, bytes, len, &m, &err)) != VM_OK ||
-        (rc = vm_instantiate(&a, m, &imp, NULL, &in, &err)) != VM_OK)
-        return report(rc, &err);
-    f = vm_export_func(in, o.invoke ? o.invoke : "_start");
-    if (!f) {
-        fprintf(stderr, "wasmbed-run: no exported function %s\n",
-                o.invoke ? o.invoke : "_start");
+    if (!(mem = malloc(o.arena))) {
+        fprintf(stderr, "wasmbed-run: no memory for the arena\n");
+        free(bytes);
         return 1;
     }
-    for (i = 0; i < (uint32_t)o.nargs && i < 32; i++)
-        if (!tool_parse_value(vm_func_param(f, i), o.args[i], &args[i]))
-            return usage();
-    rc = run_sliced(in, f, args, (uint32_t)o.nargs, o.fuel, &err);
-    if (rc != VM_OK)
-        return report(rc, &err);
-    for (i = 0; o.invoke && i < vm_func_nresults(f); i++) {
-        tool_print_value(vm_func_result(f, i), vm_result(in, i));
-        printf("\n");
-    }
+    status = run(&o, bytes, len, mem);
+    fflush(stdout);
     free(mem);
     free(bytes);
-    return 0;
+    return status;
 }
