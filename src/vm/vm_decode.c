@@ -187,7 +187,7 @@ static vm_rc memtype(dec *d, vm_memdef *md)
 
 static vm_rc tabletype(dec *d, vm_tabledef *td)
 {
-    uint64_t min, max;
+    uint64_t min = 0, max = 0;
     uint8_t l2;
     vm_rc rc = reftype(d, &td->type);
 
