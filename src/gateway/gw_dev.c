@@ -11,6 +11,8 @@
 #include <string.h>
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -631,11 +633,14 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	struct gw_dev *dev = arg;
 	struct gw_sess *s = calloc(1, sizeof(*s));
 	SSL *ssl = SSL_new(dev->gw->tls);
+	int one = 1;
 
 	(void)l;
 	(void)salen;
 	if (s == NULL || ssl == NULL)
 		goto fail;
+	/* Frames are small and answered at once: no Nagle delay. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	s->dev = dev;
 	s->peer_max = PROTO_MIN_FRAME;
 	peer_name(sa, s->peer, sizeof(s->peer));

@@ -3,9 +3,10 @@
  * Checks docs/gateway.md and docs/protocol.md end to end: enrollment,
  * mutual TLS (RFC 8446), liveness, revocation, API, hostile peers.
  *
- * Usage: test_gateway CASE GATEWAY-BINARY. Each case starts its own
- * gateway on free loopback ports and requires it to exit 0 on SIGTERM,
- * which under LeakSanitizer also proves that nothing leaked.
+ * Usage: test_gateway CASE GATEWAY-BINARY [TESTDEV-BINARY]. Each case
+ * starts its own gateway on free loopback ports and requires it to exit
+ * 0 on SIGTERM, which under LeakSanitizer also proves that nothing
+ * leaked.
  */
 #include "testdev.h"
 
@@ -23,6 +24,7 @@ static struct td_gw gw;
 static char tmp[64] = "/tmp/wbgw-XXXXXX";
 static char data[128];
 static const char *bin;
+static const char *testdev = "wasmbed-testdev";
 
 #define CHECK(cond)                                                        \
 	do {                                                               \
@@ -566,6 +568,42 @@ static void case_kill9(void)
 	stop();
 }
 
+/* The test device as a program: enrolls once, then reuses its files. */
+static void case_program(void)
+{
+	char cmd[1200], st[32];
+	const char *id;
+	static char out[256];
+	FILE *p;
+
+	if (start(NULL))
+		return;
+	snprintf(cmd, sizeof(cmd), "%s %u %s %s 2 50 2>&1", testdev,
+		 gw.dev_port, gw.ca, tmp);
+	CHECK(system(cmd) == 3 << 8);
+	open_pairing();
+	p = popen(cmd, "r");
+	out[0] = '\0';
+	if (p != NULL) {
+		size_t n = fread(out, 1, sizeof(out) - 1, p);
+
+		out[n] = '\0';
+		CHECK(pclose(p) == 0);
+	}
+	id = strstr(out, "enrolled as ");
+	CHECK(id != NULL);
+	if (id != NULL) {
+		char dev[32];
+
+		snprintf(dev, sizeof(dev), "%.*s", (int)strcspn(id + 12, "\n"),
+			 id + 12);
+		api_state(dev, st, sizeof(st));
+		CHECK(strcmp(st, "disconnected") == 0);
+	}
+	CHECK(system(cmd) == 0);
+	stop();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -580,6 +618,7 @@ static const struct {
 	{ "revoke", case_revoke },
 	{ "api", case_api },
 	{ "kill9", case_kill9 },
+	{ "program", case_program },
 };
 
 static void show_log(void)
@@ -596,11 +635,14 @@ int main(int argc, char **argv)
 	char cmd[200];
 	size_t i;
 
-	if (argc != 3 || mkdtemp(tmp) == NULL) {
-		fprintf(stderr, "usage: test_gateway CASE GATEWAY\n");
+	if (argc < 3 || mkdtemp(tmp) == NULL) {
+		fprintf(stderr, "usage: test_gateway CASE GATEWAY"
+			" [TESTDEV]\n");
 		return 2;
 	}
 	bin = argv[2];
+	if (argc > 3)
+		testdev = argv[3];
 	snprintf(data, sizeof(data), "%s/data", tmp);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		if (strcmp(argv[1], cases[i].name) == 0)
