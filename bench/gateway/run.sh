@@ -5,8 +5,9 @@
 #   env: SESSIONS=10000 SECS=10 CONC=16 BEAT=5s HOLD_SECS=30
 #        FAST_BEAT_MS=1000 (a second, saturating heartbeat run; 0 skips)
 # Builds a release gateway, starts it on free loopback ports with its own
-# data directory, enrolls SESSIONS devices (credentials are cached in
-# $CREDS between runs), runs each measure, and stops the gateway.
+# data directory, enrolls SESSIONS devices, runs each measure, and stops
+# the gateway. With STATE=DIR the gateway's data and the device
+# credentials are kept in DIR and reused by the next run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD:-$root/build/bench-gateway}
@@ -17,7 +18,8 @@ beat=${BEAT:-5s}
 hold_secs=${HOLD_SECS:-30}
 fast=${FAST_BEAT_MS:-1000}
 work=$(mktemp -d /tmp/wbbench-XXXXXX)
-creds=${CREDS:-$work/creds}
+state=${STATE:-$work}
+creds=$state/creds
 mkdir -p "$creds"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -31,7 +33,7 @@ port() {
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 dev=$(port); api=$(port)
-"$build/bin/wasmbed-gateway" --data-dir "$work/gw" \
+"$build/bin/wasmbed-gateway" --data-dir "$state/gw" \
 	--device-listen "127.0.0.1:$dev" --api-listen "127.0.0.1:$api" \
 	--heartbeat-interval "$beat" --log-level warn 2>"$work/gateway.log" &
 gw=$!
@@ -40,13 +42,12 @@ for _ in $(seq 100); do
 	curl -sf "http://127.0.0.1:$api/health" >/dev/null && break
 	sleep 0.1
 done
-token=$(cat "$work/gw/admin.token")
+token=$(cat "$state/gw/admin.token")
 curl -sf -X POST -H "Authorization: Bearer $token" \
 	"http://127.0.0.1:$api/api/v1/pairing/open" >/dev/null
 
 bench="$build/bin/gwbench"
-ca="$work/gw/ca.crt"
-cp "$ca" "$creds/ca.crt" 2>/dev/null || true
+ca="$state/gw/ca.crt"
 "$bench" enroll "$dev" "$ca" "$creds" "$sessions"
 "$bench" handshake "$dev" "$ca" "$creds" "$secs" "$conc"
 "$bench" session "$dev" "$ca" "$creds" "$secs" "$conc"

@@ -283,9 +283,14 @@ static void case_session(void)
 	CHECK(td_hello(t, &w) == 0 && w.u.welcome.log_seq == 4);
 	td_close(t);
 	CHECK(td_log_wait(&gw, "connection lost without goodbye", 3000));
+
+	/* A clean stop says goodbye to connected devices. */
+	CHECK(dev_connect(t, &d) == 0 && td_hello(t, &w) == 0);
+	stop();
+	CHECK(td_recv(t, &m, 3000) == 0 && m.type == PROTO_GOODBYE);
+	td_close(t);
 	dev_free(&d);
 	free(t);
-	stop();
 }
 
 static void case_liveness(void)

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -361,6 +362,8 @@ static void spawn(struct td_gw *g, const char *const *extra)
 	while (extra && *extra && i < 30)
 		argv[i++] = *extra++;
 	argv[i] = NULL;
+	/* A harness killed by a test timeout takes its gateway along. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	fd = open(g->log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 	if (fd >= 0) {
 		dup2(fd, 2);
