@@ -15,6 +15,12 @@
 #include "vm_internal.h"
 #include "vm_num.h"
 
+/* The dispatch loop's file: vm_loop_goto.h (computed goto, GCC and
+ * Clang) or vm_loop_switch.h (portable C); the build chooses. */
+#ifndef VM_DISPATCH_LOOP
+#define VM_DISPATCH_LOOP "vm_loop_switch.h"
+#endif
+
 /* The registers of the interpreter, saved while suspended. */
 typedef struct regs {
     const uint8_t *pc;
@@ -24,7 +30,7 @@ typedef struct regs {
     vm_func *fn;
 } regs;
 
-static inline uint32_t rd_u32(const uint8_t **pp)
+static uint32_t rd_u32_slow(const uint8_t **pp)
 {
     const uint8_t *p = *pp;
     uint32_t v = 0;
@@ -40,7 +46,23 @@ static inline uint32_t rd_u32(const uint8_t **pp)
     return v;
 }
 
-static inline uint64_t rd_s64(const uint8_t **pp)
+/* Immediates were validated: no bounds or length checks here. Most are
+ * one byte, which the inline part handles. */
+static inline uint32_t rd_u32(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint32_t v;
+
+    if (*p < 0x80u) {
+        *pp = p + 1;
+        return *p;
+    }
+    v = rd_u32_slow(&p);    /* a copy: pc itself never escapes */
+    *pp = p;
+    return v;
+}
+
+static uint64_t rd_s64_slow(const uint8_t **pp)
 {
     const uint8_t *p = *pp;
     uint64_t v = 0;
@@ -54,6 +76,20 @@ static inline uint64_t rd_s64(const uint8_t **pp)
     } while (b & 0x80u);
     if (shift < 64 && (b & 0x40u))
         v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    return v;
+}
+
+static inline uint64_t rd_s64(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v;
+
+    if (*p < 0x80u) {
+        *pp = p + 1;
+        return (*p & 0x40u) ? (uint64_t)*p - 128u : *p;
+    }
+    v = rd_s64_slow(&p);
     *pp = p;
     return v;
 }
@@ -75,7 +111,13 @@ static inline const uint8_t *skip_bt(const uint8_t *p)
  * offset to the i32 address. */
 static inline uint64_t memarg(const uint8_t **pp, uint64_t addr)
 {
-    *pp = skip_leb(*pp);
+    const uint8_t *p = *pp;
+
+    if (p[0] < 0x80u && p[1] < 0x80u) {
+        *pp = p + 2;
+        return (uint64_t)(uint32_t)addr + p[1];
+    }
+    *pp = skip_leb(p);
     return (uint64_t)(uint32_t)addr + rd_u32(pp);
 }
 
@@ -298,9 +340,6 @@ static void op_convert(uint8_t op, uint64_t *top)
     uint64_t a = *top;
 
     switch (op) {
-    case 0xA7: *top = (uint32_t)a; break;
-    case 0xAC: *top = (uint64_t)(int64_t)s32(a); break;
-    case 0xAD: *top = (uint32_t)a; break;
     case 0xB2: *top = of_f32((float)s32(a)); break;
     case 0xB3: *top = of_f32((float)u32v(a)); break;
     case 0xB4: *top = of_f32((float)s64(a)); break;
@@ -310,9 +349,44 @@ static void op_convert(uint8_t op, uint64_t *top)
     case 0xB8: *top = of_f64((double)u32v(a)); break;
     case 0xB9: *top = of_f64((double)s64(a)); break;
     case 0xBA: *top = of_f64((double)a); break;
-    case 0xBB: *top = of_f64((double)f32_of(a)); break;
-    default: break;               /* reinterpretations: same bits */
+    default: *top = of_f64((double)f32_of(a)); break;
     }
+}
+
+/* Sign extensions 0xC0-0xC4. */
+static void op_extend(uint8_t op, uint64_t *top)
+{
+    uint64_t b = *top;
+
+    switch (op) {
+    case 0xC0: *top = (uint32_t)(int32_t)(int8_t)b; break;
+    case 0xC1: *top = (uint32_t)(int32_t)(int16_t)b; break;
+    case 0xC2: *top = (uint64_t)(int64_t)(int8_t)b; break;
+    case 0xC3: *top = (uint64_t)(int64_t)(int16_t)b; break;
+    default: *top = (uint64_t)(int64_t)(int32_t)b; break;
+    }
+}
+
+static inline void st32(uint8_t *p, uint32_t v)
+{
+    memcpy(p, &v, 4);
+}
+
+/* table.get and table.set: the index (and value) on the stack. */
+static vm_trap table_get(const vm_table *t, uint64_t *top)
+{
+    if (u32v(*top) >= t->size)
+        return VM_TRAP_TABLE_OOB;
+    *top = t->elems[u32v(*top)];
+    return VM_TRAP_NONE;
+}
+
+static vm_trap table_set(vm_table *t, const uint64_t *sp)
+{
+    if (u32v(sp[0]) >= t->size)
+        return VM_TRAP_TABLE_OOB;
+    t->elems[u32v(sp[0])] = sp[1];
+    return VM_TRAP_NONE;
 }
 
 /* Float operations 0x8B-0xA6, never trapping. */
@@ -354,33 +428,6 @@ static void op_float(uint8_t op, uint64_t *sp)
     }
 }
 
-/* Float comparisons 0x5B-0x66. */
-static uint64_t op_fcmp(uint8_t op, uint64_t a, uint64_t b)
-{
-    if (op <= 0x60) {
-        float x = f32_of(a), y = f32_of(b);
-
-        switch (op) {
-        case 0x5B: return x == y;
-        case 0x5C: return x != y;
-        case 0x5D: return x < y;
-        case 0x5E: return x > y;
-        case 0x5F: return x <= y;
-        default: return x >= y;
-        }
-    } else {
-        double x = f64_of(a), y = f64_of(b);
-
-        switch (op) {
-        case 0x61: return x == y;
-        case 0x62: return x != y;
-        case 0x63: return x < y;
-        case 0x64: return x > y;
-        case 0x65: return x <= y;
-        default: return x >= y;
-        }
-    }
-}
 
 /* i64 division and remainder 0x7F-0x82. */
 static vm_trap op_div64(uint8_t op, uint64_t *sp)
@@ -425,37 +472,6 @@ static vm_trap op_div32(uint8_t op, uint64_t *sp)
     return VM_TRAP_NONE;
 }
 
-/* Integer comparisons and unary i32/i64 ops 0x45-0x5A, 0x67-0x69,
- * 0x79-0x7B, 0xC0-0xC4: the less frequent ones. */
-static void op_int_misc(uint8_t op, uint64_t *sp)
-{
-    uint64_t a = sp[-2], b = sp[-1];
-
-    switch (op) {
-    case 0x50: sp[-1] = sp[-1] == 0; break;
-    case 0x51: sp[-2] = a == b; break;
-    case 0x52: sp[-2] = a != b; break;
-    case 0x53: sp[-2] = s64(a) < s64(b); break;
-    case 0x54: sp[-2] = a < b; break;
-    case 0x55: sp[-2] = s64(a) > s64(b); break;
-    case 0x56: sp[-2] = a > b; break;
-    case 0x57: sp[-2] = s64(a) <= s64(b); break;
-    case 0x58: sp[-2] = a <= b; break;
-    case 0x59: sp[-2] = s64(a) >= s64(b); break;
-    case 0x5A: sp[-2] = a >= b; break;
-    case 0x67: sp[-1] = clz32(u32v(b)); break;
-    case 0x68: sp[-1] = ctz32(u32v(b)); break;
-    case 0x69: sp[-1] = (uint32_t)__builtin_popcount(u32v(b)); break;
-    case 0x79: sp[-1] = clz64(b); break;
-    case 0x7A: sp[-1] = ctz64(b); break;
-    case 0x7B: sp[-1] = (uint64_t)__builtin_popcountll(b); break;
-    case 0xC0: sp[-1] = (uint32_t)(int32_t)(int8_t)b; break;
-    case 0xC1: sp[-1] = (uint32_t)(int32_t)(int16_t)b; break;
-    case 0xC2: sp[-1] = (uint64_t)(int64_t)(int8_t)b; break;
-    case 0xC3: sp[-1] = (uint64_t)(int64_t)(int16_t)b; break;
-    default: sp[-1] = (uint64_t)(int64_t)(int32_t)b; break;
-    }
-}
 
 /* Narrow and wide loads 0x2C-0x35 (the plain ones are inline). */
 static uint64_t op_load_narrow(uint8_t op, const uint8_t *p)
@@ -575,25 +591,6 @@ static vm_rc trap(vm_error *err, vm_trap t)
     return VM_ERR_TRAP;
 }
 
-/* Per-function and per-instance values the loop keeps at hand. */
-typedef struct ctx {
-    vm_instance *in;
-    const uint8_t *base, *fend;
-    const vm_branch *side;
-    uint8_t *mem;
-    uint64_t msize;
-} ctx;
-
-static inline void load_ctx(ctx *c, const vm_func *fn)
-{
-    c->in = fn->inst;
-    c->base = c->in->mod->bytes;
-    c->fend = fn->def->end;
-    c->side = fn->def->side;
-    c->mem = c->in->mem ? c->in->mem->data : NULL;
-    c->msize = c->in->mem ? c->in->mem->size : 0;
-}
-
 static void save(vm_instance *top, const regs *r)
 {
     top->pc = r->pc;
@@ -604,325 +601,7 @@ static void save(vm_instance *top, const regs *r)
     top->fn = r->fn;
 }
 
-/* The dispatch loop. Runs top's prepared call until it returns
- * (VM_OK), fuel runs out or a host asks to pause (VM_SUSPENDED, state
- * saved in top), or a trap (VM_ERR_TRAP). */
-static vm_rc run(vm_instance *top, uint64_t fuel, vm_error *err)
-{
-    regs r;
-    ctx c;
-    const uint8_t *pc;
-    const vm_branch *stp;
-    uint64_t *sp, *fp, ea;
-    vm_func *callee;
-    vm_trap t;
-    vm_rc rc;
-    uint32_t x, y;
-
-    r.pc = top->pc; r.stp = top->stp; r.sp = top->sp; r.fp = top->fp;
-    r.fr = top->fr; r.fn = top->fn;
-    load_ctx(&c, r.fn);
-    pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
-    for (;;) {
-        uint8_t op = *pc++;
-
-        switch (op) {
-        case 0x00: t = VM_TRAP_UNREACHABLE; goto do_trap;
-        case 0x01: break;
-        case 0x02: pc = skip_bt(pc); break;
-        case 0x03:
-            if (fuel == 0) {
-                pc--;
-                goto suspend;
-            }
-            fuel--;
-            pc = skip_bt(pc);
-            break;
-        case 0x04:
-            if (u32v(*--sp)) {
-                pc = skip_bt(pc);
-                stp++;
-            } else {
-                pc = c.base + stp->pc;
-                stp = c.side + stp->stp;
-            }
-            break;
-        case 0x05:
-            pc = c.base + stp->pc;
-            stp = c.side + stp->stp;
-            break;
-        case 0x0B:
-            if (pc - 1 == c.fend)
-                goto do_return;
-            break;
-        case 0x0C:
-        take_branch: {
-            uint64_t *dst = fp + stp->height;
-            uint32_t n = stp->arity;
-
-            if (dst + n != sp)
-                memmove(dst, sp - n, (size_t)n * 8);
-            sp = dst + n;
-            pc = c.base + stp->pc;
-            stp = c.side + stp->stp;
-            break;
-        }
-        case 0x0D:
-            if (u32v(*--sp))
-                goto take_branch;
-            pc = skip_leb(pc);
-            stp++;
-            break;
-        case 0x0E:
-            x = rd_u32(&pc);
-            y = u32v(*--sp);
-            stp += y < x ? y : x;
-            goto take_branch;
-        case 0x0F:
-        do_return:
-            r.sp = sp; r.fp = fp;
-            if (leave(top, &r)) {
-                save(top, &r);
-                return VM_OK;
-            }
-            pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
-            load_ctx(&c, r.fn);
-            break;
-        case 0x10:
-            callee = c.in->funcs[rd_u32(&pc)];
-            goto do_call;
-        case 0x11:
-            x = rd_u32(&pc);
-            y = rd_u32(&pc);
-            t = indirect_target(c.in, x, y, u32v(*--sp), &callee);
-            if (t != VM_TRAP_NONE)
-                goto do_trap;
-        do_call:
-            if (callee->host) {
-                rc = call_host(c.in, callee, &sp, err);
-                if (rc == VM_ERR_TRAP && err->trap == VM_TRAP_NONE)
-                    err->trap = VM_TRAP_HOST;
-                if (rc == VM_SUSPENDED)
-                    goto suspend;
-                if (rc != VM_OK)
-                    goto out;
-                c.msize = c.in->mem ? c.in->mem->size : 0;
-                break;
-            }
-            r.pc = pc; r.stp = stp; r.sp = sp; r.fp = fp;
-            if ((t = enter(top, callee, &r)) != VM_TRAP_NONE)
-                goto do_trap;
-            pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
-            load_ctx(&c, r.fn);
-            if (fuel == 0)
-                goto suspend;
-            fuel--;
-            break;
-        case 0x1A: sp--; break;
-        case 0x1B:
-            sp -= 2;
-            if (!u32v(sp[1]))
-                sp[-1] = sp[0];
-            break;
-        case 0x1C:
-            pc = skip_leb(pc) + 1;
-            sp -= 2;
-            if (!u32v(sp[1]))
-                sp[-1] = sp[0];
-            break;
-        case 0x20: *sp++ = fp[rd_u32(&pc)]; break;
-        case 0x21: fp[rd_u32(&pc)] = *--sp; break;
-        case 0x22: fp[rd_u32(&pc)] = sp[-1]; break;
-        case 0x23: *sp++ = c.in->globals[rd_u32(&pc)]->val; break;
-        case 0x24: c.in->globals[rd_u32(&pc)]->val = *--sp; break;
-        case 0x25: {
-            vm_table *tb = c.in->tables[rd_u32(&pc)];
-
-            if (u32v(sp[-1]) >= tb->size) {
-                t = VM_TRAP_TABLE_OOB;
-                goto do_trap;
-            }
-            sp[-1] = tb->elems[u32v(sp[-1])];
-            break;
-        }
-        case 0x26: {
-            vm_table *tb = c.in->tables[rd_u32(&pc)];
-
-            sp -= 2;
-            if (u32v(sp[0]) >= tb->size) {
-                t = VM_TRAP_TABLE_OOB;
-                goto do_trap;
-            }
-            tb->elems[u32v(sp[0])] = sp[1];
-            break;
-        }
-        case 0x28:
-            ea = memarg(&pc, sp[-1]);
-            if (ea + 4 > c.msize)
-                goto oob;
-            sp[-1] = ld32(c.mem + ea);
-            break;
-        case 0x29:
-            ea = memarg(&pc, sp[-1]);
-            if (ea + 8 > c.msize)
-                goto oob;
-            sp[-1] = ld64(c.mem + ea);
-            break;
-        case 0x2A:
-            ea = memarg(&pc, sp[-1]);
-            if (ea + 4 > c.msize)
-                goto oob;
-            sp[-1] = ld32(c.mem + ea);
-            break;
-        case 0x2B:
-            ea = memarg(&pc, sp[-1]);
-            if (ea + 8 > c.msize)
-                goto oob;
-            sp[-1] = ld64(c.mem + ea);
-            break;
-        case 0x2C: case 0x2D: case 0x2E: case 0x2F: case 0x30: case 0x31:
-        case 0x32: case 0x33: case 0x34: case 0x35:
-            ea = memarg(&pc, sp[-1]);
-            if (ea + access_size[op - 0x28] > c.msize)
-                goto oob;
-            sp[-1] = op_load_narrow(op, c.mem + ea);
-            break;
-        case 0x36:
-            sp -= 2;
-            ea = memarg(&pc, sp[0]);
-            if (ea + 4 > c.msize)
-                goto oob;
-            x = (uint32_t)sp[1];
-            memcpy(c.mem + ea, &x, 4);
-            break;
-        case 0x37: case 0x38: case 0x39: case 0x3A: case 0x3B: case 0x3C:
-        case 0x3D: case 0x3E:
-            sp -= 2;
-            ea = memarg(&pc, sp[0]);
-            if (ea + access_size[op - 0x28] > c.msize)
-                goto oob;
-            op_store(op, c.mem + ea, sp[1]);
-            break;
-        case 0x3F:
-            pc++;
-            *sp++ = c.in->mem->size >> c.in->mem->page_log2;
-            break;
-        case 0x40:
-            pc++;
-            sp[-1] = mem_grow(c.in->mem, u32v(sp[-1]));
-            c.msize = c.in->mem->size;
-            break;
-        case 0x41: *sp++ = (uint32_t)rd_s64(&pc); break;
-        case 0x42: *sp++ = rd_s64(&pc); break;
-        case 0x43: *sp++ = ld32(pc); pc += 4; break;
-        case 0x44: *sp++ = ld64(pc); pc += 8; break;
-        case 0x45: sp[-1] = u32v(sp[-1]) == 0; break;
-        case 0x46: sp--; sp[-1] = u32v(sp[-1]) == u32v(sp[0]); break;
-        case 0x47: sp--; sp[-1] = u32v(sp[-1]) != u32v(sp[0]); break;
-        case 0x48: sp--; sp[-1] = s32(sp[-1]) < s32(sp[0]); break;
-        case 0x49: sp--; sp[-1] = u32v(sp[-1]) < u32v(sp[0]); break;
-        case 0x4A: sp--; sp[-1] = s32(sp[-1]) > s32(sp[0]); break;
-        case 0x4B: sp--; sp[-1] = u32v(sp[-1]) > u32v(sp[0]); break;
-        case 0x4C: sp--; sp[-1] = s32(sp[-1]) <= s32(sp[0]); break;
-        case 0x4D: sp--; sp[-1] = u32v(sp[-1]) <= u32v(sp[0]); break;
-        case 0x4E: sp--; sp[-1] = s32(sp[-1]) >= s32(sp[0]); break;
-        case 0x4F: sp--; sp[-1] = u32v(sp[-1]) >= u32v(sp[0]); break;
-        case 0x50: case 0x67: case 0x68: case 0x69: case 0x79: case 0x7A:
-        case 0x7B: case 0xC0: case 0xC1: case 0xC2: case 0xC3: case 0xC4:
-            op_int_misc(op, sp);
-            break;
-        case 0x51: case 0x52: case 0x53: case 0x54: case 0x55: case 0x56:
-        case 0x57: case 0x58: case 0x59: case 0x5A:
-            op_int_misc(op, sp);
-            sp--;
-            break;
-        case 0x5B: case 0x5C: case 0x5D: case 0x5E: case 0x5F: case 0x60:
-        case 0x61: case 0x62: case 0x63: case 0x64: case 0x65: case 0x66:
-            sp--;
-            sp[-1] = op_fcmp(op, sp[-1], sp[0]);
-            break;
-        case 0x6A: sp--; sp[-1] = (uint32_t)(sp[-1] + sp[0]); break;
-        case 0x6B: sp--; sp[-1] = (uint32_t)(sp[-1] - sp[0]); break;
-        case 0x6C:
-            sp--;
-            sp[-1] = (uint32_t)((uint32_t)sp[-1] * (uint32_t)sp[0]);
-            break;
-        case 0x6D: case 0x6E: case 0x6F: case 0x70:
-            sp--;
-            if ((t = op_div32(op, sp)) != VM_TRAP_NONE)
-                goto do_trap;
-            break;
-        case 0x71: sp--; sp[-1] = (uint32_t)(sp[-1] & sp[0]); break;
-        case 0x72: sp--; sp[-1] = (uint32_t)(sp[-1] | sp[0]); break;
-        case 0x73: sp--; sp[-1] = (uint32_t)(sp[-1] ^ sp[0]); break;
-        case 0x74:
-            sp--;
-            sp[-1] = (uint32_t)(u32v(sp[-1]) << (sp[0] & 31));
-            break;
-        case 0x75:
-            sp--;
-            sp[-1] = shr_s32(u32v(sp[-1]), u32v(sp[0]));
-            break;
-        case 0x76: sp--; sp[-1] = u32v(sp[-1]) >> (sp[0] & 31); break;
-        case 0x77: sp--; sp[-1] = rotl32(u32v(sp[-1]), u32v(sp[0])); break;
-        case 0x78: sp--; sp[-1] = rotr32(u32v(sp[-1]), u32v(sp[0])); break;
-        case 0x7C: sp--; sp[-1] += sp[0]; break;
-        case 0x7D: sp--; sp[-1] -= sp[0]; break;
-        case 0x7E: sp--; sp[-1] *= sp[0]; break;
-        case 0x7F: case 0x80: case 0x81: case 0x82:
-            sp--;
-            if ((t = op_div64(op, sp)) != VM_TRAP_NONE)
-                goto do_trap;
-            break;
-        case 0x83: sp--; sp[-1] &= sp[0]; break;
-        case 0x84: sp--; sp[-1] |= sp[0]; break;
-        case 0x85: sp--; sp[-1] ^= sp[0]; break;
-        case 0x86: sp--; sp[-1] <<= (sp[0] & 63); break;
-        case 0x87: sp--; sp[-1] = shr_s64(sp[-1], sp[0]); break;
-        case 0x88: sp--; sp[-1] >>= (sp[0] & 63); break;
-        case 0x89: sp--; sp[-1] = rotl64(sp[-1], sp[0]); break;
-        case 0x8A: sp--; sp[-1] = rotr64(sp[-1], sp[0]); break;
-        case 0x8B: case 0x8C: case 0x8D: case 0x8E: case 0x8F: case 0x90:
-        case 0x91: case 0x99: case 0x9A: case 0x9B: case 0x9C: case 0x9D:
-        case 0x9E: case 0x9F:
-            op_float(op, sp);
-            break;
-        case 0x92: case 0x93: case 0x94: case 0x95: case 0x96: case 0x97:
-        case 0x98: case 0xA0: case 0xA1: case 0xA2: case 0xA3: case 0xA4:
-        case 0xA5: case 0xA6:
-            sp--;
-            op_float(op, sp);
-            break;
-        case 0xA8: case 0xA9: case 0xAA: case 0xAB: case 0xAE: case 0xAF:
-        case 0xB0: case 0xB1:
-            if ((t = op_trunc(op, &sp[-1])) != VM_TRAP_NONE)
-                goto do_trap;
-            break;
-        case 0xD0: pc++; *sp++ = VM_REF_NULL; break;
-        case 0xD1: sp[-1] = sp[-1] == VM_REF_NULL; break;
-        case 0xD2: *sp++ = (uintptr_t)c.in->funcs[rd_u32(&pc)]; break;
-        case 0xFC:
-            if ((t = op_fc(c.in, &pc, &sp)) != VM_TRAP_NONE)
-                goto do_trap;
-            c.msize = c.in->mem ? c.in->mem->size : 0;
-            break;
-        default:
-            op_convert(op, &sp[-1]);
-            break;
-        }
-    }
-oob:
-    t = VM_TRAP_MEMORY_OOB;
-do_trap:
-    rc = trap(err, t);
-out:
-    top->state = VM_IDLE;
-    return rc;
-suspend:
-    r.pc = pc; r.stp = stp; r.sp = sp; r.fp = fp;
-    save(top, &r);
-    return VM_SUSPENDED;
-}
+#include VM_DISPATCH_LOOP
 
 vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
               uint32_t nargs, vm_error *err)

@@ -188,6 +188,57 @@ static inline uint64_t ctz64(uint64_t a)
     return a ? (uint64_t)__builtin_ctzll(a) : 64;
 }
 
+static inline uint64_t popcnt32(uint32_t a)
+{
+    return (uint64_t)__builtin_popcount(a);
+}
+
+static inline uint64_t popcnt64(uint64_t a)
+{
+    return (uint64_t)__builtin_popcountll(a);
+}
+
+/* The four basic operations, on slots. */
+static inline uint64_t f32_add(uint64_t a, uint64_t b)
+{
+    return of_f32(f32_of(a) + f32_of(b));
+}
+
+static inline uint64_t f32_sub(uint64_t a, uint64_t b)
+{
+    return of_f32(f32_of(a) - f32_of(b));
+}
+
+static inline uint64_t f32_mul(uint64_t a, uint64_t b)
+{
+    return of_f32(f32_of(a) * f32_of(b));
+}
+
+static inline uint64_t f32_div(uint64_t a, uint64_t b)
+{
+    return of_f32(f32_of(a) / f32_of(b));
+}
+
+static inline uint64_t f64_add(uint64_t a, uint64_t b)
+{
+    return of_f64(f64_of(a) + f64_of(b));
+}
+
+static inline uint64_t f64_sub(uint64_t a, uint64_t b)
+{
+    return of_f64(f64_of(a) - f64_of(b));
+}
+
+static inline uint64_t f64_mul(uint64_t a, uint64_t b)
+{
+    return of_f64(f64_of(a) * f64_of(b));
+}
+
+static inline uint64_t f64_div(uint64_t a, uint64_t b)
+{
+    return of_f64(f64_of(a) / f64_of(b));
+}
+
 static inline int32_t s32(uint64_t v) { return (int32_t)(uint32_t)v; }
 static inline uint32_t u32v(uint64_t v) { return (uint32_t)v; }
 static inline int64_t s64(uint64_t v) { return (int64_t)v; }
