@@ -24,6 +24,8 @@
 
 #define MOD "dev"
 #define HASH_SIZE 4096u
+/* Output a peer may leave unread before it is cut off. */
+#define OUT_MAX (256u * 1024u)
 
 enum sess_state {
 	S_HANDSHAKE, /* TLS not done yet */
@@ -160,6 +162,10 @@ static gw_err sess_send(struct gw_sess *s, struct proto_msg *m)
 
 	if (cap > s->dev->out_cap)
 		cap = s->dev->out_cap;
+	if (evbuffer_get_length(bufferevent_get_output(s->bev)) > OUT_MAX) {
+		sess_close(s, GW_WARN, "peer does not read what it is sent");
+		return GW_E_DENIED;
+	}
 	m->id = ++s->next_id;
 	rc = proto_encode(m, s->dev->out, cap, &len);
 	if (rc != PROTO_OK) {

@@ -10,6 +10,14 @@
 
 /* ---- reading: one token per call of libcbor's streaming decoder ---- */
 
+/* libcbor 0.10 (boards) passes string and collection lengths to the
+ * callbacks as uint64_t, 0.8 (Debian 12 hosts) as size_t. */
+#if CBOR_MAJOR_VERSION == 0 && CBOR_MINOR_VERSION < 10
+typedef size_t cb_len;
+#else
+typedef uint64_t cb_len;
+#endif
+
 enum tkind {
 	T_NONE, T_UINT, T_NEG, T_BSTR, T_TSTR, T_ARRAY, T_MAP, T_BOOL,
 	T_SCALAR, T_BAD
@@ -52,24 +60,25 @@ static void cb_scalar(void *c) { set_tok(c, T_SCALAR, 0); }
 static void cb_float(void *c, float v) { (void)v; set_tok(c, T_SCALAR, 0); }
 static void cb_double(void *c, double v) { (void)v; set_tok(c, T_SCALAR, 0); }
 static void cb_bool(void *c, bool v) { set_tok(c, T_BOOL, v ? 1 : 0); }
-static void cb_array(void *c, size_t n) { set_tok(c, T_ARRAY, n); }
-static void cb_map(void *c, size_t n) { set_tok(c, T_MAP, n); }
+static void cb_array(void *c, cb_len n) { set_tok(c, T_ARRAY, n); }
+static void cb_map(void *c, cb_len n) { set_tok(c, T_MAP, n); }
 
-static void cb_string(void *c, uint8_t kind, cbor_data p, size_t n)
+/* A length that does not fit size_t cannot be inside the frame. */
+static void cb_string(void *c, uint8_t kind, cbor_data p, cb_len n)
 {
 	struct rd *r = c;
 
-	set_tok(c, kind, n);
+	set_tok(c, (uint64_t)n == (uint64_t)(size_t)n ? kind : T_BAD, n);
 	r->t.p = p;
-	r->t.n = n;
+	r->t.n = (size_t)n;
 }
 
-static void cb_bstr(void *c, cbor_data p, size_t n)
+static void cb_bstr(void *c, cbor_data p, cb_len n)
 {
 	cb_string(c, T_BSTR, p, n);
 }
 
-static void cb_tstr(void *c, cbor_data p, size_t n)
+static void cb_tstr(void *c, cbor_data p, cb_len n)
 {
 	cb_string(c, T_TSTR, p, n);
 }

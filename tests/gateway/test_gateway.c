@@ -341,6 +341,32 @@ static void expect_refused(const struct td_opts *o, const char *why)
 	}
 }
 
+/* A certificate for key from a CA the gateway has never seen. */
+static X509 *other_ca_cert(EVP_PKEY *key, const char *cn)
+{
+	char kpath[128], cpath[128];
+	EVP_PKEY *ck = td_keygen();
+	X509 *ca = td_issue(ck, "Other CA", NULL, NULL, -60, 86400), *x;
+	FILE *kf, *cf;
+
+	snprintf(kpath, sizeof(kpath), "%s/other.key", tmp);
+	snprintf(cpath, sizeof(cpath), "%s/other.crt", tmp);
+	kf = fopen(kpath, "w");
+	cf = fopen(cpath, "w");
+	if (kf && cf) {
+		PEM_write_PrivateKey(kf, ck, NULL, NULL, 0, NULL, NULL);
+		PEM_write_X509(cf, ca);
+	}
+	if (kf)
+		fclose(kf);
+	if (cf)
+		fclose(cf);
+	x = td_issue(key, cn, kpath, cpath, -60, 86400);
+	EVP_PKEY_free(ck);
+	X509_free(ca);
+	return x;
+}
+
 static void case_bad_tls(void)
 {
 	static const char *const quick[] = { "--handshake-timeout", "500ms",
@@ -372,6 +398,9 @@ static void case_bad_tls(void)
 	o.key = k;
 	o.cert = x = td_issue(k, d.id, NULL, NULL, -60, 86400);
 	expect_refused(&o, "client certificate refused: self-signed");
+	X509_free(x);
+	o.cert = x = other_ca_cert(k, d.id);
+	expect_refused(&o, "unable to get local issuer certificate");
 	X509_free(x);
 	o.cert = x = td_issue(k, d.id, ca_key, gw.ca, -86400 * 2, -86400);
 	expect_refused(&o, "certificate has expired");
