@@ -323,7 +323,7 @@ static void call_ended(struct agent_app *app, vm_rc vr, const vm_error *e)
 	if (vr == VM_ERR_EXIT)
 		snprintf(why, sizeof(why), "exit code %d", (int)e->exit_code);
 	else
-		snprintf(why, sizeof(why), "trap: %.88s", e->msg);
+		snprintf(why, sizeof(why), "%.94s", e->msg);
 	agent_app_fail(app, why);
 }
 
