@@ -20,9 +20,19 @@
 /* Frame body every peer accepts before the limits are exchanged. */
 #define PROTO_MIN_FRAME 2048u
 #define PROTO_SHA256_LEN 32u
+/* Array capacities of the structs below (about 700 bytes of struct
+ * proto_msg on a 32-bit device). A device may lower them with -D to save
+ * RAM: it only encodes these arrays, and the gateway keeps the wire
+ * maxima, which are the values given here. */
+#ifndef PROTO_MAX_FEATURES
 #define PROTO_MAX_FEATURES 16u
+#endif
+#ifndef PROTO_MAX_APPS
 #define PROTO_MAX_APPS 16u
+#endif
+#ifndef PROTO_MAX_LOG
 #define PROTO_MAX_LOG 16u
+#endif
 
 /* Codec results; the only error type of the component. */
 typedef enum proto_err {
