@@ -89,7 +89,8 @@ typedef vm_rc (*vm_host_cb)(void *ctx, vm_instance *caller,
 /* A host function offered to modules. sig lists parameter letters, a
  * colon, result letters: i=i32 I=i64 f=f32 F=f64 r=funcref e=externref;
  * "ii:i" takes two i32 and returns one. Name and sig "*" match any
- * function of the module with at most one result (a fallback). */
+ * function of the module with at most one result (a fallback); module
+ * "*" matches any module. */
 typedef struct vm_host_func {
     const char *module, *name, *sig;
     vm_host_cb cb;
@@ -179,6 +180,12 @@ vm_rc vm_instantiate(vm_arena *a, const vm_module *m,
 /* Finds the export called name[0..len) or returns VM_ERR_ARG. */
 vm_rc vm_export(const vm_instance *inst, const char *name, size_t len,
                 vm_extern *out);
+/* Exports by position, 0 <= i < vm_export_count; the name points into
+ * the module bytes and is not NUL-terminated. */
+uint32_t vm_export_count(const vm_instance *inst);
+vm_rc vm_export_at(const vm_instance *inst, uint32_t i, const char **name,
+                   size_t *len, vm_extern *out);
+
 /* The exported function called name (NUL-terminated), or NULL. */
 vm_func *vm_export_func(const vm_instance *inst, const char *name);
 

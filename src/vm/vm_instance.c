@@ -115,7 +115,8 @@ static vm_rc link_host(vm_arena *a, vm_instance *inst,
     for (i = 0; imp && i < imp->nfuncs; i++) {
         const vm_host_func *h = &imp->funcs[i];
 
-        if (!name_is(h->module, im->mod, im->mlen) ||
+        if ((!name_is(h->module, im->mod, im->mlen) &&
+             strcmp(h->module, "*") != 0) ||
             (!name_is(h->name, im->name, im->nlen) &&
              strcmp(h->name, "*") != 0))
             continue;
@@ -370,6 +371,11 @@ static vm_rc make_tables(vm_arena *a, vm_instance *inst,
 
         if (td->has_max && cap > td->max)
             cap = td->max;
+        if (cap > (SIZE_MAX - 8) / 8) {
+            vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
+                      "arena exhausted: table of %u entries", (unsigned)cap);
+            return VM_ERR_NOMEM;
+        }
         if (!t || !(el = vm_arena_alloc(a, cap * 8 + 8, "table elements",
                                         err)))
             return VM_ERR_NOMEM;
@@ -521,6 +527,18 @@ out:
     return rc;
 }
 
+static void export_extern(const vm_instance *inst, const vm_exportdef *e,
+                          vm_extern *out)
+{
+    out->kind = e->kind;
+    switch (e->kind) {
+    case VM_EXTERN_FUNC: out->u.func = inst->funcs[e->index]; break;
+    case VM_EXTERN_TABLE: out->u.table = inst->tables[e->index]; break;
+    case VM_EXTERN_MEMORY: out->u.memory = inst->mem; break;
+    default: out->u.global = inst->globals[e->index]; break;
+    }
+}
+
 vm_rc vm_export(const vm_instance *inst, const char *name, size_t len,
                 vm_extern *out)
 {
@@ -530,18 +548,31 @@ vm_rc vm_export(const vm_instance *inst, const char *name, size_t len,
     for (i = 0; i < m->nexports; i++) {
         const vm_exportdef *e = &m->exports[i];
 
-        if (len != e->nlen || memcmp(name, e->name, len) != 0)
-            continue;
-        out->kind = e->kind;
-        switch (e->kind) {
-        case VM_EXTERN_FUNC: out->u.func = inst->funcs[e->index]; break;
-        case VM_EXTERN_TABLE: out->u.table = inst->tables[e->index]; break;
-        case VM_EXTERN_MEMORY: out->u.memory = inst->mem; break;
-        default: out->u.global = inst->globals[e->index]; break;
+        if (len == e->nlen && memcmp(name, e->name, len) == 0) {
+            export_extern(inst, e, out);
+            return VM_OK;
         }
-        return VM_OK;
     }
     return VM_ERR_ARG;
+}
+
+uint32_t vm_export_count(const vm_instance *inst)
+{
+    return inst->mod->nexports;
+}
+
+vm_rc vm_export_at(const vm_instance *inst, uint32_t i, const char **name,
+                   size_t *len, vm_extern *out)
+{
+    const vm_exportdef *e;
+
+    if (i >= inst->mod->nexports)
+        return VM_ERR_ARG;
+    e = &inst->mod->exports[i];
+    *name = (const char *)e->name;
+    *len = e->nlen;
+    export_extern(inst, e, out);
+    return VM_OK;
 }
 
 vm_func *vm_export_func(const vm_instance *inst, const char *name)
