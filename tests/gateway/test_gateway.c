@@ -478,6 +478,46 @@ static void case_bad_frames(void)
 	stop();
 }
 
+/* Random frames, with and without a client certificate: the gateway
+ * answers or closes, and stays up and leak-free. */
+static void case_garbage(void)
+{
+	struct dev d = { 0 };
+	struct td *t = calloc(1, sizeof(*t));
+	struct proto_msg w;
+	uint8_t frame[68];
+	char r[256];
+	int i, j;
+
+	if (start(NULL))
+		return;
+	open_pairing();
+	CHECK(enroll(&d) == 0);
+	srand(4);
+	for (i = 0; i < 40; i++) {
+		struct td_opts o = { d.key, i % 2 ? d.cert : NULL, 0 };
+		uint32_t n = 1 + (uint32_t)rand() % 64;
+
+		frame[0] = frame[1] = frame[2] = 0;
+		frame[3] = (uint8_t)n;
+		for (j = 0; j < (int)n; j++)
+			frame[4 + j] = (uint8_t)rand();
+		/* Mostly CBOR arrays, to get past the first byte. */
+		if (i % 4 != 3)
+			frame[4] = 0x84;
+		CHECK(td_connect(t, gw.dev_port, gw.ca, &o) == 0);
+		if (i % 2)
+			CHECK(td_hello(t, &w) == 0);
+		td_send_raw(t, frame, 4 + n);
+		td_recv(t, &w, 300);
+		td_close(t);
+	}
+	CHECK(td_http(&gw, "GET", "/health", NULL, 0, r, sizeof(r)) == 200);
+	dev_free(&d);
+	free(t);
+	stop();
+}
+
 static void case_revoke(void)
 {
 	struct td *t = calloc(1, sizeof(*t));
@@ -649,6 +689,7 @@ static const struct {
 	{ "liveness", case_liveness },
 	{ "bad_tls", case_bad_tls },
 	{ "bad_frames", case_bad_frames },
+	{ "garbage", case_garbage },
 	{ "revoke", case_revoke },
 	{ "api", case_api },
 	{ "kill9", case_kill9 },
