@@ -678,6 +678,42 @@ static void case_program(void)
 	stop();
 }
 
+/* A wolfSSL client, as the agent will be, with an enrolled identity
+ * and without one. argv[3] of this case is the wolfdev program. */
+static void case_wolfssl(void)
+{
+	char cmd[1200], cert[128], key[128], st[32];
+	struct dev d = { 0 };
+	FILE *cf, *kf;
+
+	if (start(NULL))
+		return;
+	open_pairing();
+	CHECK(enroll(&d) == 0);
+	snprintf(cert, sizeof(cert), "%s/dev.crt", tmp);
+	snprintf(key, sizeof(key), "%s/dev.key", tmp);
+	cf = fopen(cert, "w");
+	kf = fopen(key, "w");
+	if (cf && kf) {
+		PEM_write_X509(cf, d.cert);
+		PEM_write_PrivateKey(kf, d.key, NULL, NULL, 0, NULL, NULL);
+	}
+	if (cf)
+		fclose(cf);
+	if (kf)
+		fclose(kf);
+	snprintf(cmd, sizeof(cmd), "%s %u %s %s %s", testdev, gw.dev_port,
+		 gw.ca, cert, key);
+	CHECK(system(cmd) == 0);
+	CHECK(td_log_wait(&gw, "goodbye from device", 3000));
+	api_state(d.id, st, sizeof(st));
+	CHECK(strcmp(st, "disconnected") == 0);
+	snprintf(cmd, sizeof(cmd), "%s %u %s", testdev, gw.dev_port, gw.ca);
+	CHECK(system(cmd) == 3 << 8);
+	dev_free(&d);
+	stop();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -694,6 +730,7 @@ static const struct {
 	{ "api", case_api },
 	{ "kill9", case_kill9 },
 	{ "program", case_program },
+	{ "wolfssl", case_wolfssl },
 };
 
 static void show_log(void)
