@@ -62,7 +62,7 @@ static agent_err load_or_make_key(struct agent *a, WC_RNG *rng,
 	agent_log(a, AGENT_INFO, MOD, "generating ECDSA P-256 key pair");
 	if (wc_ecc_make_key_ex(rng, 32, key, ECC_SECP256R1) != 0)
 		goto out;
-	len = wc_EccPrivateKeyToDer(key, der, sizeof(der));
+	len = wc_EccKeyToDer(key, der, sizeof(der));
 	if (len <= 0)
 		goto out;
 	rc = p->storage->save(p->storage_ctx, AGENT_ITEM_KEY, der,
@@ -160,6 +160,10 @@ agent_err agent_enroll(struct agent *a)
 	if (wc_ecc_init(&key) != 0)
 		goto out;
 	have_key = 1;
+
+	/* Signing with a loaded key needs the RNG (timing resistance). */
+	if (wc_ecc_set_rng(&key, &rng) != 0)
+		goto out;
 	rc = load_or_make_key(a, &rng, &key);
 	if (rc != AGENT_OK)
 		goto out;
