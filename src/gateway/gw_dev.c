@@ -739,7 +739,8 @@ static gw_err listen_on(struct gw_dev *dev)
 	int len = sizeof(ss);
 	char addr[96];
 
-	snprintf(addr, sizeof(addr), "%s:%u", gw->conf.device_host,
+	snprintf(addr, sizeof(addr), strchr(gw->conf.device_host, ':')
+		 ? "[%s]:%u" : "%s:%u", gw->conf.device_host,
 		 gw->conf.device_port);
 	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)&ss, &len)) {
 		gw_log(GW_ERROR, MOD, "bad device address %s", addr);

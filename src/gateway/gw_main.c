@@ -70,10 +70,16 @@ static int parse_addr(const char *s, char *host, size_t cap,
 	p = strtoul(colon + 1, &end, 10);
 	if (*end != '\0' || p == 0 || p > 65535)
 		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
+	/* "[::1]:8081": the host is kept without its brackets. */
+	if (s[0] == '[' && colon[-1] == ']') {
+		memcpy(host, s + 1, (size_t)(colon - s - 2));
+		host[colon - s - 2] = '\0';
+	} else {
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
 	*port = (uint16_t)p;
-	return 0;
+	return host[0] ? 0 : -1;
 }
 
 static int parse_level(const char *s)
