@@ -4,13 +4,14 @@
 # SPDX-License-Identifier: Apache-2.0
 #
 # Usage: emu_cli.sh CASE WASMBED_EMU FW_DIR [PROFILE]
-# Cases: profile, crash, health, sigterm, errors. Each starts its own
+# Cases: profile, crash, health, sigterm, errors, bridge_net. Each starts its own
 # server on a loopback port it picks (port 0, read back from api.url).
 set -euo pipefail
 
 case_name=$1 emu=$2 fw=$3 profile=${4:-uno-r4}
 work=$(mktemp -d /tmp/emu-test.XXXXXX)
 srv_pid=
+echo_pid=
 
 fail() {
     echo "FAIL ($case_name): $*" >&2
@@ -20,6 +21,7 @@ fail() {
 
 cleanup() {
     [[ -n $srv_pid ]] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" || true
+    [[ -n $echo_pid ]] && kill "$echo_pid" 2>/dev/null || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -138,6 +140,37 @@ case_sigterm() {
     # Boards that were running come back with the next server.
     serve "$d"
     wait_for 15 is_state s1 running || fail "s1 not resumed"
+}
+
+# The bridge over real sockets: a stand-in for QEMU speaks the link
+# framing, a loopback echo server stands in for the gateway.
+case_bridge_net() {
+    local d=$work/data fake
+    fake=$(dirname "$(readlink -f "$0")")/fake_qemu.py
+    "$fake" echo "$work/gw.port" &
+    echo_pid=$!
+    wait_for 5 test -s "$work/gw.port" || fail "echo server"
+    FAKE_QEMU_MODE=echo serve "$d" --qemu "$fake" \
+        --gateway "127.0.0.1:$(cat "$work/gw.port")"
+    "$emu" create --board "$profile" --name g1 --image "$fake" >/dev/null
+    "$emu" start g1 >/dev/null || fail "start"
+    wait_for 15 grep -q "fake: bridge echo" "$d/boards/g1/console.log" ||
+        fail "no bridge result"
+    grep -q "fake: bridge echo ok" "$d/boards/g1/console.log" ||
+        fail "bridge round trip failed"
+    "$emu" status g1 | grep -q '"bytes_up":8' || fail "bytes_up"
+    grep -q "g1: HELLO fake" "$work/serve.log" || fail "HELLO not logged"
+    kill "$srv_pid"
+    wait "$srv_pid" || true
+    srv_pid=
+
+    # Nothing listens at the gateway address: OPEN gets CLOSE.
+    FAKE_QEMU_MODE=refused serve "$d" --qemu "$fake" \
+        --gateway 127.0.0.1:9
+    wait_for 15 grep -q "fake: bridge refused" \
+        "$d/boards/g1/console.log" || fail "no refused result"
+    grep -q "fake: bridge refused ok" "$d/boards/g1/console.log" ||
+        fail "OPEN to a dead gateway not answered by CLOSE"
 }
 
 # expect_err PATTERN COMMAND...: the command fails saying PATTERN.
