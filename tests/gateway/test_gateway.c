@@ -295,7 +295,7 @@ static void case_session(void)
 
 static void case_liveness(void)
 {
-	static const char *const fast[] = { "--heartbeat-interval", "200ms",
+	static const char *const fast[] = { "--heartbeat-interval", "300ms",
 					    "--missed-heartbeats", "3", NULL };
 	struct td *t = calloc(1, sizeof(*t));
 	struct dev d = { 0 };
@@ -308,7 +308,7 @@ static void case_liveness(void)
 	open_pairing();
 	CHECK(enroll(&d) == 0);
 	CHECK(dev_connect(t, &d) == 0);
-	CHECK(td_hello(t, &w) == 0 && w.u.welcome.heartbeat_ms == 200);
+	CHECK(td_hello(t, &w) == 0 && w.u.welcome.heartbeat_ms == 300);
 	for (i = 0; i < 8; i++) {
 		usleep(150 * 1000);
 		CHECK(td_heartbeat(t) == 0);
@@ -318,7 +318,7 @@ static void case_liveness(void)
 	CHECK(td_closed(t, 3000));
 	api_state(d.id, st, sizeof(st));
 	CHECK(strcmp(st, "unreachable") == 0);
-	CHECK(td_log_wait(&gw, "unreachable: no heartbeat for 600 ms", 0));
+	CHECK(td_log_wait(&gw, "unreachable: no heartbeat for 900 ms", 0));
 	td_close(t);
 	dev_free(&d);
 	free(t);
@@ -369,7 +369,7 @@ static X509 *other_ca_cert(EVP_PKEY *key, const char *cn)
 
 static void case_bad_tls(void)
 {
-	static const char *const quick[] = { "--handshake-timeout", "500ms",
+	static const char *const quick[] = { "--handshake-timeout", "1s",
 					     NULL };
 	static const uint8_t partial[] = { 0x16, 0x03, 0x01, 0x02, 0x00,
 					   0x01 };
