@@ -220,6 +220,23 @@ static void refuse_enroll(struct gw_sess *s, uint8_t reason,
 	sess_close(s, GW_WARN, text);
 }
 
+static void send_enroll_ok(struct gw_sess *s, const char *id,
+			   const uint8_t *der, int der_len)
+{
+	struct gw_pki *pki = &s->dev->gw->pki;
+	struct proto_msg r;
+
+	memset(&r, 0, sizeof(r));
+	r.type = PROTO_ENROLL_OK;
+	r.u.enroll_ok.device_id.ptr = (const uint8_t *)id;
+	r.u.enroll_ok.device_id.len = strlen(id);
+	r.u.enroll_ok.cert.ptr = der;
+	r.u.enroll_ok.cert.len = (size_t)der_len;
+	r.u.enroll_ok.ca.ptr = pki->ca_der;
+	r.u.enroll_ok.ca.len = (size_t)pki->ca_der_len;
+	sess_send(s, &r);
+}
+
 /* Issues a certificate for the request in m, records it durably, and
  * only then answers: an enroll-ok the device saw is never lost. */
 static void do_enroll(struct gw_sess *s, const struct proto_msg *m)
@@ -229,7 +246,6 @@ static void do_enroll(struct gw_sess *s, const struct proto_msg *m)
 	uint8_t *der = NULL;
 	int der_len = 0;
 	int64_t not_after = 0;
-	struct proto_msg r;
 
 	if (!gw_pairing_is_open(gw)) {
 		refuse_enroll(s, PROTO_REFUSE_PAIRING_CLOSED,
@@ -252,15 +268,7 @@ static void do_enroll(struct gw_sess *s, const struct proto_msg *m)
 		refuse_enroll(s, PROTO_REFUSE_INTERNAL, "registry error");
 		return;
 	}
-	memset(&r, 0, sizeof(r));
-	r.type = PROTO_ENROLL_OK;
-	r.u.enroll_ok.device_id.ptr = (const uint8_t *)id;
-	r.u.enroll_ok.device_id.len = strlen(id);
-	r.u.enroll_ok.cert.ptr = der;
-	r.u.enroll_ok.cert.len = (size_t)der_len;
-	r.u.enroll_ok.ca.ptr = gw->pki.ca_der;
-	r.u.enroll_ok.ca.len = (size_t)gw->pki.ca_der_len;
-	sess_send(s, &r);
+	send_enroll_ok(s, id, der, der_len);
 	OPENSSL_free(der);
 	gw_log(GW_INFO, MOD, "%s: enrolled device %s (serial %s)", s->peer,
 	       id, serial);
