@@ -106,7 +106,8 @@ static void case_interleave(void)
 	CHECK(strstr(agent_app_find(&fx_agent, 4)->error, "trap") != NULL);
 	CHECK(count_recs(4, "about to trap") == 1);
 	CHECK(state(5) == PROTO_APP_FAILED);
-	CHECK(strstr(agent_app_find(&fx_agent, 5)->error, "out of fuel") != NULL);
+	CHECK(strstr(agent_app_find(&fx_agent, 5)->error, "out of fuel")
+	      != NULL);
 }
 
 static void case_bad_hash(void)
