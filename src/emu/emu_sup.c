@@ -59,18 +59,39 @@ static void schedule_restart(struct emu_board *b)
             b->restarts + 1, (unsigned long long)delay);
 }
 
+/* Copies the first line QEMU wrote to qemu.log into out, if any, past
+ * its warnings: its error, or the heading of its fatal-error dump. */
+static void qemu_first_line(const struct emu_board *b, char *out, size_t cap)
+{
+    char path[EMU_PATH_MAX + 16], line[EMU_WHY_LEN];
+    FILE *f;
+
+    out[0] = '\0';
+    snprintf(path, sizeof path, "%s/qemu.log", b->dir);
+    f = fopen(path, "re");
+    if (!f)
+        return;
+    while (!out[0] && fgets(line, sizeof line, f))
+        if (!strstr(line, "warning:"))
+            snprintf(out, cap, "%.*s", (int)strcspn(line, "\n"), line);
+    fclose(f);
+}
+
 void emu_sup_exited(struct emu_board *b, int status)
 {
+    char said[160];
+
     char why[EMU_WHY_LEN];
 
+    qemu_first_line(b, said, sizeof said);
     if (b->kill_reason[0])
         snprintf(why, sizeof why, "%s", b->kill_reason);
     else if (WIFSIGNALED(status))
-        snprintf(why, sizeof why, "qemu killed by signal %d",
-                 WTERMSIG(status));
+        snprintf(why, sizeof why, "qemu killed by signal %d%s%s",
+                 WTERMSIG(status), said[0] ? ": " : "", said);
     else
-        snprintf(why, sizeof why, "qemu exited with status %d (see "
-                 "qemu.log)", WEXITSTATUS(status));
+        snprintf(why, sizeof why, "qemu exited with status %d%s%s",
+                 WEXITSTATUS(status), said[0] ? ": " : "", said);
     b->pid = -1;
     emu_board_teardown(b);
     if (emu_now_ms() - b->started_ms > STABLE_MS)
