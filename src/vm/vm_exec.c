@@ -210,102 +210,115 @@ static int mem_fill(vm_memory *m, uint32_t d, uint8_t v, uint32_t n)
     return 1;
 }
 
-/* The 0xFC prefix. Returns a trap code, or VM_TRAP_NONE. */
-static vm_trap op_fc(vm_instance *in, const uint8_t **pp, uint64_t **spp)
+/* Saturating truncations 0xFC 0-7: NaN gives 0, out of range clamps. */
+static void op_sat(uint32_t sub, uint64_t *top)
 {
-    uint32_t sub = rd_u32(pp), x, y;
-    uint64_t *sp = *spp;
-    double v;
-    vm_trap t = VM_TRAP_NONE;
+    static const double lo[4] = {-2147483649.0, -1.0,
+                                 -9223372036854777856.0, -1.0};
+    static const double hi[4] = {2147483648.0, 4294967296.0,
+                                 9223372036854775808.0,
+                                 18446744073709551616.0};
+    static const uint64_t minv[4] = {0x80000000u, 0, 0x8000000000000000u,
+                                     0};
+    static const uint64_t maxv[4] = {0x7FFFFFFFu, 0xFFFFFFFFu,
+                                     0x7FFFFFFFFFFFFFFFu,
+                                     0xFFFFFFFFFFFFFFFFu};
+    int k = (int)((sub & 1) | ((sub >> 1) & 2)), r;
+    double v = (sub & 2) ? f64_of(*top) : (double)f32_of(*top);
 
-    if (sub < 8) {
-        static const double lo[4] = {-2147483649.0, -1.0,
-                                     -9223372036854777856.0, -1.0};
-        static const double hi[4] = {2147483648.0, 4294967296.0,
-                                     9223372036854775808.0,
-                                     18446744073709551616.0};
-        int k = (sub & 1) | ((sub >> 1) & 2), r;
-        uint64_t minv[4] = {0x80000000u, 0, 0x8000000000000000u, 0};
-        uint64_t maxv[4] = {0x7FFFFFFFu, 0xFFFFFFFFu, 0x7FFFFFFFFFFFFFFFu,
-                            0xFFFFFFFFFFFFFFFFu};
+    r = trunc_check(v, lo[k], hi[k]);
+    if (r == 1)
+        *top = 0;
+    else if (r == 2)
+        *top = v < 0 ? minv[k] : maxv[k];
+    else if (k == 0)
+        *top = (uint32_t)(int32_t)v;
+    else if (k == 1)
+        *top = (uint32_t)v;
+    else if (k == 2)
+        *top = (uint64_t)(int64_t)v;
+    else
+        *top = (uint64_t)v;
+}
 
-        v = (sub & 2) ? f64_of(sp[-1]) : (double)f32_of(sp[-1]);
-        r = trunc_check(v, lo[k], hi[k]);
-        if (r == 1)
-            sp[-1] = 0;
-        else if (r == 2)
-            sp[-1] = v < 0 ? minv[k] : maxv[k];
-        else if (k == 0)
-            sp[-1] = (uint32_t)(int32_t)v;
-        else if (k == 1)
-            sp[-1] = (uint32_t)v;
-        else if (k == 2)
-            sp[-1] = (uint64_t)(int64_t)v;
-        else
-            sp[-1] = (uint64_t)v;
-        return t;
-    }
+/* Bulk memory 0xFC 8-11: operands sp[0..3) (sp already lowered). */
+static vm_trap op_bulk_mem(vm_instance *in, uint32_t sub,
+                           const uint8_t **pp, const uint64_t *sp)
+{
+    uint32_t x;
+
     switch (sub) {
     case 8:
         x = rd_u32(pp);
         (*pp)++;
-        sp -= 3;
-        if (vm_memory_init_seg(in, x, u32v(sp[0]), u32v(sp[1]),
-                               u32v(sp[2])) != VM_OK)
-            t = VM_TRAP_MEMORY_OOB;
-        break;
-    case 9:
-        in->data_dropped[rd_u32(pp)] = 1;
-        break;
+        return vm_memory_init_seg(in, x, u32v(sp[0]), u32v(sp[1]),
+                                  u32v(sp[2])) == VM_OK
+                   ? VM_TRAP_NONE : VM_TRAP_MEMORY_OOB;
     case 10:
         *pp += 2;
-        sp -= 3;
-        if (!mem_copy(in->mem, u32v(sp[0]), u32v(sp[1]), u32v(sp[2])))
-            t = VM_TRAP_MEMORY_OOB;
-        break;
-    case 11:
+        return mem_copy(in->mem, u32v(sp[0]), u32v(sp[1]), u32v(sp[2]))
+                   ? VM_TRAP_NONE : VM_TRAP_MEMORY_OOB;
+    default:
         *pp += 1;
-        sp -= 3;
-        if (!mem_fill(in->mem, u32v(sp[0]), (uint8_t)sp[1], u32v(sp[2])))
-            t = VM_TRAP_MEMORY_OOB;
-        break;
-    case 12:
+        return mem_fill(in->mem, u32v(sp[0]), (uint8_t)sp[1], u32v(sp[2]))
+                   ? VM_TRAP_NONE : VM_TRAP_MEMORY_OOB;
+    }
+}
+
+/* Table operations 0xFC 12, 14, 17: operands sp[0..3). */
+static vm_trap op_bulk_table(vm_instance *in, uint32_t sub,
+                             const uint8_t **pp, const uint64_t *sp)
+{
+    uint32_t x = rd_u32(pp), y;
+    int ok;
+
+    if (sub == 17)
+        ok = table_fill(in->tables[x], u32v(sp[0]), sp[1], u32v(sp[2]));
+    else if (sub == 14)
+        ok = table_copy(in->tables[x], in->tables[rd_u32(pp)],
+                        u32v(sp[0]), u32v(sp[1]), u32v(sp[2]));
+    else {
         y = rd_u32(pp);
-        x = rd_u32(pp);
-        sp -= 3;
-        if (vm_table_init_seg(in, x, y, u32v(sp[0]), u32v(sp[1]),
-                              u32v(sp[2])) != VM_OK)
-            t = VM_TRAP_TABLE_OOB;
-        break;
+        ok = vm_table_init_seg(in, y, x, u32v(sp[0]), u32v(sp[1]),
+                               u32v(sp[2])) == VM_OK;
+    }
+    return ok ? VM_TRAP_NONE : VM_TRAP_TABLE_OOB;
+}
+
+/* The 0xFC prefix at *pp, operands at *spp; both are moved past what
+ * the instruction consumes. Returns a trap code, or VM_TRAP_NONE. */
+static vm_trap op_fc(vm_instance *in, const uint8_t **pp, uint64_t **spp)
+{
+    uint32_t sub = rd_u32(pp), x;
+    uint64_t *sp = *spp;
+
+    switch (sub) {
+    case 9:
+        in->data_dropped[rd_u32(pp)] = 1;
+        return VM_TRAP_NONE;
     case 13:
         in->elem_dropped[rd_u32(pp)] = 1;
-        break;
-    case 14:
-        x = rd_u32(pp);
-        y = rd_u32(pp);
-        sp -= 3;
-        if (!table_copy(in->tables[x], in->tables[y], u32v(sp[0]),
-                        u32v(sp[1]), u32v(sp[2])))
-            t = VM_TRAP_TABLE_OOB;
-        break;
+        return VM_TRAP_NONE;
     case 15:
         x = rd_u32(pp);
-        sp--;
-        sp[-1] = table_grow(in->tables[x], u32v(sp[0]), sp[-1]);
-        break;
+        sp[-2] = table_grow(in->tables[x], u32v(sp[-1]), sp[-2]);
+        *spp = sp - 1;
+        return VM_TRAP_NONE;
     case 16:
-        x = rd_u32(pp);
-        *sp++ = in->tables[x]->size;
-        break;
+        *sp = in->tables[rd_u32(pp)]->size;
+        *spp = sp + 1;
+        return VM_TRAP_NONE;
     default:
-        x = rd_u32(pp);
-        sp -= 3;
-        if (!table_fill(in->tables[x], u32v(sp[0]), sp[1], u32v(sp[2])))
-            t = VM_TRAP_TABLE_OOB;
         break;
     }
-    *spp = sp;
-    return t;
+    if (sub < 8) {
+        op_sat(sub, &sp[-1]);
+        return VM_TRAP_NONE;
+    }
+    *spp = sp - 3;
+    if (sub <= 11)
+        return op_bulk_mem(in, sub, pp, sp - 3);
+    return op_bulk_table(in, sub, pp, sp - 3);
 }
 
 /* Conversions 0xA7-0xBF that can trap (truncations) or not. */
@@ -544,7 +557,7 @@ static vm_rc call_host(vm_instance *caller, vm_func *f, uint64_t **spp,
 
 /* Pushes a frame for wasm function f whose arguments are on top of the
  * stack. Returns VM_TRAP_NONE or VM_TRAP_STACK_EXHAUSTED. */
-static vm_trap enter(vm_instance *in, vm_func *f, regs *r)
+static inline vm_trap enter(vm_instance *in, vm_func *f, regs *r)
 {
     const vm_funcdef *d = f->def;
     uint64_t *fp = r->sp - f->type->np;
@@ -569,11 +582,14 @@ static vm_trap enter(vm_instance *in, vm_func *f, regs *r)
 }
 
 /* Returns from the current function; 1 when the entry call is done. */
-static int leave(vm_instance *in, regs *r)
+static inline int leave(vm_instance *in, regs *r)
 {
     uint32_t nr = r->fn->type->nr;
 
-    memmove(r->fp, r->sp - nr, (size_t)nr * 8);
+    if (nr == 1)
+        r->fp[0] = r->sp[-1];
+    else
+        memmove(r->fp, r->sp - nr, (size_t)nr * 8);
     r->sp = r->fp + nr;
     if (r->fr == in->frames)
         return 1;

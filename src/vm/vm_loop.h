@@ -33,10 +33,11 @@ static vm_rc run(vm_instance *top, uint64_t fuel, vm_error *err)
 reload:
     in = r.fn->inst;
     base = in->mod->bytes;
-    fend = r.fn->def->end;
-    side = r.fn->def->side;
     mem = in->mem ? in->mem->data : NULL;
     msize = in->mem ? in->mem->size : 0;
+reload_fn:
+    fend = r.fn->def->end;
+    side = r.fn->def->side;
     VM_LOOP_BEGIN
 
     /* Control. */
@@ -99,7 +100,9 @@ reload:
             return VM_OK;
         }
         pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
-        goto reload;
+        if (r.fn->inst != in)
+            goto reload;
+        goto reload_fn;
     VM_OP(0x10)
         callee = in->funcs[rd_u32(&pc)];
         goto do_call;
@@ -133,7 +136,9 @@ reload:
             return VM_SUSPENDED;
         }
         fuel--;
-        goto reload;
+        if (r.fn->inst != in)
+            goto reload;
+        goto reload_fn;
 
     /* Parametric and variables. */
     VM_OP(0x1A) sp--; VM_NEXT;
