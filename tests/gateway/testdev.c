@@ -319,22 +319,29 @@ X509 *td_issue(EVP_PKEY *key, const char *cn, const char *ca_key,
 
 /* ---- the gateway process ---- */
 
-static uint16_t free_port(void)
+/* Two distinct free loopback ports: both sockets are bound at once. */
+static void free_ports(uint16_t *a, uint16_t *b)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	uint16_t port = 0;
+	struct sockaddr_in sa;
+	socklen_t len;
+	uint16_t *out[2] = { a, b };
+	int fd[2], i;
 
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	if (fd >= 0)
-		close(fd);
-	return port;
+	for (i = 0; i < 2; i++) {
+		fd[i] = socket(AF_INET, SOCK_STREAM, 0);
+		memset(&sa, 0, sizeof(sa));
+		sa.sin_family = AF_INET;
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		len = sizeof(sa);
+		*out[i] = 0;
+		if (fd[i] >= 0 &&
+		    bind(fd[i], (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
+		    getsockname(fd[i], (struct sockaddr *)&sa, &len) == 0)
+			*out[i] = ntohs(sa.sin_port);
+	}
+	for (i = 0; i < 2; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
 }
 
 static void sleep_ms(int ms)
@@ -373,11 +380,64 @@ static void spawn(struct td_gw *g, const char *const *extra)
 	_exit(127);
 }
 
+static long file_size(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long n = 0;
+
+	if (f != NULL && fseek(f, 0, SEEK_END) == 0)
+		n = ftell(f);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* 1 if the log holds needle after byte offset off. */
+static int log_has_since(struct td_gw *g, long off, const char *needle)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(g->log, "r");
+	size_t n = 0;
+
+	if (f != NULL && fseek(f, off, SEEK_SET) == 0)
+		n = fread(buf, 1, sizeof(buf) - 1, f);
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	return strstr(buf, needle) != NULL;
+}
+
+/* One attempt: 0 when this gateway logged "ready", -1 if it exited
+ * (a port taken between choosing and binding it) or never got ready. */
+static int start_once(struct td_gw *g, const char *const *extra)
+{
+	long off = file_size(g->log);
+	int waited, st;
+
+	free_ports(&g->dev_port, &g->api_port);
+	g->pid = fork();
+	if (g->pid < 0)
+		return -1;
+	if (g->pid == 0)
+		spawn(g, extra);
+	for (waited = 0; waited < 20000; waited += 20) {
+		if (log_has_since(g, off, "main: ready"))
+			return 0;
+		if (waitpid(g->pid, &st, WNOHANG) == g->pid) {
+			g->pid = 0;
+			return -1;
+		}
+		sleep_ms(20);
+	}
+	td_gw_kill9(g);
+	return -1;
+}
+
 int td_gw_start(struct td_gw *g, const char *bin, const char *dir,
 		const char *const *extra)
 {
-	char resp[256], path[300];
-	int waited;
+	char path[300];
+	int attempt, rc = -1;
 	FILE *f;
 
 	memset(g, 0, sizeof(*g));
@@ -385,26 +445,15 @@ int td_gw_start(struct td_gw *g, const char *bin, const char *dir,
 	snprintf(g->dir, sizeof(g->dir), "%s", dir);
 	snprintf(g->ca, sizeof(g->ca), "%s/ca.crt", dir);
 	snprintf(g->log, sizeof(g->log), "%s.log", dir);
-	g->dev_port = free_port();
-	g->api_port = free_port();
-	g->pid = fork();
-	if (g->pid < 0)
-		return -1;
-	if (g->pid == 0)
-		spawn(g, extra);
-	for (waited = 0; waited < 20000; waited += 50) {
-		if (td_http(g, "GET", "/health", NULL, 0, resp,
-			    sizeof(resp)) == 200)
-			break;
-		sleep_ms(50);
-	}
+	for (attempt = 0; attempt < 3 && rc != 0; attempt++)
+		rc = start_once(g, extra);
 	snprintf(path, sizeof(path), "%s/admin.token", dir);
 	f = fopen(path, "r");
 	if (f == NULL || fscanf(f, "%79s", g->token) != 1)
-		waited = 20000;
+		rc = -1;
 	if (f)
 		fclose(f);
-	return waited < 20000 ? 0 : -1;
+	return rc;
 }
 
 int td_gw_stop(struct td_gw *g)

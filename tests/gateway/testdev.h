@@ -79,7 +79,8 @@ struct td_gw {
 };
 
 /* Starts bin with --data-dir dir and extra arguments (NULL-ended);
- * waits until /health answers. Returns 0 or -1. */
+ * waits until it logs that it is ready, retrying on other ports if it
+ * could not bind. Returns 0 or -1. */
 int td_gw_start(struct td_gw *g, const char *bin, const char *dir,
 		const char *const *extra);
 /* SIGTERM and wait: returns the exit status, or -1 if it did not stop
