@@ -95,6 +95,8 @@ gw_err gw_db_hello(struct gw_db *db, const char *id,
 		   const struct proto_hello *h, const char *peer,
 		   uint64_t *log_seq);
 gw_err gw_db_set_state(struct gw_db *db, const char *id, const char *state);
+/* Every connected device becomes disconnected: a clean shutdown. */
+gw_err gw_db_disconnect_all(struct gw_db *db);
 gw_err gw_db_revoke(struct gw_db *db, const char *id);
 gw_err gw_db_log_append(struct gw_db *db, const char *id,
 			const struct proto_log *log, uint64_t *last);

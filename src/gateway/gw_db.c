@@ -264,6 +264,16 @@ gw_err gw_db_set_state(struct gw_db *db, const char *id, const char *state)
 	return rc == GW_OK ? run(db, st, NULL) : rc;
 }
 
+gw_err gw_db_disconnect_all(struct gw_db *db)
+{
+	sqlite3_stmt *st;
+	gw_err rc = prep(db, &st, "UPDATE devices SET state='disconnected',"
+			 " last_seen=? WHERE state='connected'", "u",
+			 gw_now_ms());
+
+	return rc == GW_OK ? run(db, st, NULL) : rc;
+}
+
 gw_err gw_db_revoke(struct gw_db *db, const char *id)
 {
 	uint64_t now = gw_now_ms();

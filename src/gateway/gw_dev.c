@@ -827,12 +827,12 @@ void gw_dev_stop(struct gw *gw)
 		evconnlistener_disable(dev->lst);
 	for (s = dev->all; s != NULL; s = nx) {
 		nx = s->next;
-		if (s->state == S_ACTIVE) {
+		if (s->state == S_ACTIVE)
 			send_goodbye(s, "gateway shutting down");
-			gw_db_set_state(gw->db, s->id, "disconnected");
-		}
 		sess_close(s, GW_DEBUG, "gateway shutting down");
 	}
+	/* One statement, not one commit per device. */
+	gw_db_disconnect_all(gw->db);
 	for (s = dev->all; s != NULL; s = nx) {
 		nx = s->next;
 		sess_reap(s);

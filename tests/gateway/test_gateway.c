@@ -289,6 +289,11 @@ static void case_session(void)
 	stop();
 	CHECK(td_recv(t, &m, 3000) == 0 && m.type == PROTO_GOODBYE);
 	td_close(t);
+	if (start(NULL) == 0) {
+		api_state(d.id, st, sizeof(st));
+		CHECK(strcmp(st, "disconnected") == 0);
+		stop();
+	}
 	dev_free(&d);
 	free(t);
 }
