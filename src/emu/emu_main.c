@@ -227,12 +227,24 @@ out:
     return rc == EMU_OK ? 0 : 1;
 }
 
+/* Returns 1 if any argument asks for help. */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0) {
-        fputs(usage, argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return 2;
+    }
+    if (wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
     }
     if (strcmp(argv[1], "serve") == 0)
         return serve(argc - 1, argv + 1);

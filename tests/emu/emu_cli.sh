@@ -121,7 +121,8 @@ case_health() {
         fail "reason not shown"
 }
 
-# SIGTERM to the server stops every board and leaves no QEMU behind.
+# SIGTERM to the server stops every board and leaves no QEMU behind;
+# SIGKILL does too (QEMU runs with a parent-death signal).
 case_sigterm() {
     local d=$work/data p1 p2
     serve "$d"
@@ -140,6 +141,13 @@ case_sigterm() {
     # Boards that were running come back with the next server.
     serve "$d"
     wait_for 15 is_state s1 running || fail "s1 not resumed"
+
+    # Even a server killed outright takes its QEMUs with it.
+    p1=$(field s1 pid)
+    kill -KILL "$srv_pid"
+    wait "$srv_pid" || true
+    srv_pid=
+    wait_for 5 dead "$p1" || fail "qemu $p1 outlived a killed server"
 }
 
 # The bridge over real sockets: a stand-in for QEMU speaks the link
