@@ -21,9 +21,17 @@
 #include "proto.h"
 #include "vm.h"
 
+/* Build-time sizes; a board with little RAM sets smaller ones on the
+ * compiler's command line (docs/agent.md "Memory"). */
+#ifndef AGENT_MAX_APPS
 #define AGENT_MAX_APPS 8u
+#endif
+#ifndef AGENT_FRAME_MAX
 #define AGENT_FRAME_MAX 4096u /* largest frame body the agent accepts */
+#endif
+#ifndef AGENT_LOG_RECS
 #define AGENT_LOG_RECS 32u    /* log records held until acknowledged */
+#endif
 #define AGENT_LOG_TEXT 96u    /* bytes of text per record */
 #define AGENT_ID_MAX 48u
 #define AGENT_NAME_MAX 32u

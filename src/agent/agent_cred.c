@@ -18,6 +18,8 @@
 #define KEY_MAX 256u
 #define CSR_MAX 1024u
 
+typedef char csr_fits[CSR_MAX <= PROTO_HDR_LEN + AGENT_FRAME_MAX ? 1 : -1];
+
 int agent_cred_ready(struct agent *a)
 {
 	const struct agent_port *p = a->port;
@@ -148,7 +150,6 @@ static agent_err exchange(struct agent *a, const uint8_t *csr, int len)
 
 agent_err agent_enroll(struct agent *a)
 {
-	uint8_t csr[CSR_MAX];
 	ecc_key key;
 	WC_RNG rng;
 	int have_rng = 0, have_key = 0, len;
@@ -167,19 +168,20 @@ agent_err agent_enroll(struct agent *a)
 	rc = load_or_make_key(a, &rng, &key);
 	if (rc != AGENT_OK)
 		goto out;
-	len = make_csr(&rng, &key, csr, sizeof(csr));
-	if (len < 0) {
-		agent_log(a, AGENT_ERROR, MOD, "cannot make the request");
-		rc = AGENT_E_CRYPTO;
-		goto out;
-	}
 
-	/* Enrollment is its own connection, without a client cert. */
+	/* Enrollment is its own connection, without a client cert. The
+	 * request is built in a->rx, free until the answer is read. */
 	rc = agent_tls_open(a, 0);
 	if (rc != AGENT_OK)
 		goto out;
-	agent_log(a, AGENT_INFO, MOD, "sending certificate request");
-	rc = exchange(a, csr, len);
+	len = make_csr(&rng, &key, a->rx, CSR_MAX);
+	if (len < 0) {
+		agent_log(a, AGENT_ERROR, MOD, "cannot make the request");
+		rc = AGENT_E_CRYPTO;
+	} else {
+		agent_log(a, AGENT_INFO, MOD, "sending certificate request");
+		rc = exchange(a, a->rx, len);
+	}
 	agent_tls_close(a);
 out:
 	if (have_key)
