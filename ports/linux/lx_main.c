@@ -40,21 +40,22 @@ static void usage(FILE *f)
 "info (default) or debug; DUR is a number with ms, s or m.\n");
 }
 
-/* Parses "250ms", "2s", "1m" into milliseconds; 0 on error. */
+/* Parses "250ms", "2s", "1m" into milliseconds; UINT32_MAX on error
+ * or zero. */
 static uint32_t parse_dur(const char *s)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 
-	if (end == s)
-		return 0;
+	if (end == s || v == 0 || v > 86400000ul)
+		return UINT32_MAX;
 	if (strcmp(end, "ms") == 0)
 		return (uint32_t)v;
 	if (strcmp(end, "s") == 0)
 		return (uint32_t)(v * 1000u);
-	if (strcmp(end, "m") == 0)
+	if (strcmp(end, "m") == 0 && v <= 1440)
 		return (uint32_t)(v * 60000u);
-	return 0;
+	return UINT32_MAX;
 }
 
 static int parse_level(const char *s)
@@ -140,7 +141,13 @@ static int parse_args(int argc, char **argv, struct lx_opts *o)
 		return 2;
 	}
 	if (o->level < 0) {
-		fprintf(stderr, "wasmbed-device: bad --log-level\n");
+		fprintf(stderr, "wasmbed-device: --log-level is one of error, "
+			"warn, info, debug\n");
+		return 2;
+	}
+	if (o->backoff_min == UINT32_MAX || o->backoff_max == UINT32_MAX) {
+		fprintf(stderr, "wasmbed-device: a back-off is a number with "
+			"ms, s or m, above zero\n");
 		return 2;
 	}
 	return 0;
