@@ -186,15 +186,11 @@ agent_err agent_app_remove(struct agent *a, uint32_t app_id)
 	unload(app);
 	(void)p->storage->slot_erase(p->storage_ctx, app->slot);
 	memset(&app->r, 0, sizeof(app->r));
-	agent_log(a, AGENT_INFO, MOD, "app %u removed", (unsigned)app_id);
-
-	/* The record is gone; report absent once, by hand. */
-	app->r.app_id = app_id;
-	app->dirty = 1;
-	if (a->connected && agent_session_tick(a) != AGENT_OK)
-		agent_log(a, AGENT_WARN, MOD, "status of removal not sent");
-	app->r.app_id = 0;
 	app->dirty = 0;
+	agent_log(a, AGENT_INFO, MOD, "app %u removed", (unsigned)app_id);
+	if (agent_session_absent(a, app_id) != AGENT_OK)
+		agent_log(a, AGENT_WARN, MOD, "removal of %u not reported",
+			  (unsigned)app_id);
 	return table_save(a);
 }
 

@@ -61,6 +61,8 @@ agent_err agent_enroll(struct agent *a);
 
 /* Acknowledges message re, if a session is up. */
 agent_err agent_session_ack(struct agent *a, uint64_t re);
+/* Reports app-status absent for a removed app, if a session is up. */
+agent_err agent_session_absent(struct agent *a, uint32_t app_id);
 
 agent_err agent_session_open(struct agent *a);
 /* Sends what is due (heartbeat, statuses, log records). */

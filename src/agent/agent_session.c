@@ -144,20 +144,19 @@ static agent_err send_status(struct agent *a, struct agent_app *app)
 	return agent_send(a, m);
 }
 
-/* Sends records not yet sent, up to PROTO_MAX_LOG per frame and within
- * the peer's frame limit (a record's text is small, so 16 fit in the
- * minimum frame of 2048 bytes). */
-static agent_err send_logs(struct agent *a)
+/* Sends up to max records not yet sent as one log frame. */
+static agent_err send_log_frame(struct agent *a, uint32_t max)
 {
 	struct proto_msg *m = &a->msg;
 	struct proto_log_record *out;
 	const struct agent_rec *r;
+	agent_err rc;
 	uint32_t i;
 
 	memset(m, 0, sizeof(*m));
 	m->type = PROTO_LOG;
 	for (i = 0; (r = agent_rec_at(a, i)) != NULL &&
-		    m->u.log.n_records < PROTO_MAX_LOG; i++) {
+		    m->u.log.n_records < max; i++) {
 		if (r->seq <= a->sent_seq)
 			continue;
 		out = &m->u.log.records[m->u.log.n_records++];
@@ -170,7 +169,38 @@ static agent_err send_logs(struct agent *a)
 	}
 	if (m->u.log.n_records == 0)
 		return AGENT_OK;
-	a->sent_seq = m->u.log.records[m->u.log.n_records - 1].seq;
+	i = m->u.log.n_records;
+	rc = agent_send(a, m);
+	if (rc == AGENT_OK)
+		a->sent_seq = m->u.log.records[i - 1].seq;
+	return rc;
+}
+
+/* Sends the next records: PROTO_MAX_LOG per frame, fewer when the
+ * peer's frame limit cannot hold that many. */
+static agent_err send_logs(struct agent *a)
+{
+	uint32_t max = PROTO_MAX_LOG;
+	agent_err rc;
+
+	do {
+		rc = send_log_frame(a, max);
+		max /= 2;
+	} while (rc == AGENT_E_NOSPACE && max > 0);
+	return rc;
+}
+
+/* Reports that an app is gone; its record no longer exists. */
+agent_err agent_session_absent(struct agent *a, uint32_t app_id)
+{
+	struct proto_msg *m = &a->msg;
+
+	if (!a->connected)
+		return AGENT_OK;
+	memset(m, 0, sizeof(*m));
+	m->type = PROTO_APP_STATUS;
+	m->u.app_status.app_id = app_id;
+	m->u.app_status.state = PROTO_APP_ABSENT;
 	return agent_send(a, m);
 }
 

@@ -173,6 +173,8 @@ agent_err agent_send(struct agent *a, struct proto_msg *m)
 		cap = sizeof(a->tx);
 	m->id = ++a->next_id;
 	pe = proto_encode(m, a->tx, cap, &len);
+	if (pe == PROTO_E_NOSPACE)
+		return AGENT_E_NOSPACE; /* over the peer's limit: caller's */
 	if (pe != PROTO_OK) {
 		agent_log(a, AGENT_ERROR, MOD, "cannot encode %s: %s",
 			  proto_type_name(m->type), proto_strerror(pe));
