@@ -269,6 +269,37 @@ static void case_reconnect(struct td_gw *g)
 	CHECK(dev_stop(&d) == 0);
 }
 
+/* Each "next attempt in N ms" of the device log lies in [d/2, d], d
+ * from 200 ms doubling to the 800 ms cap; a welcome resets d. Returns
+ * the number of attempts, or -1 if one is out of bounds. */
+static int check_backoff(const char *log)
+{
+	char line[512];
+	FILE *f = fopen(log, "r");
+	unsigned d = 200, w;
+	int n = 0;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "next attempt in ");
+
+		if (strstr(line, "connected as ") != NULL)
+			d = 200;
+		if (p == NULL || sscanf(p, "next attempt in %u", &w) != 1)
+			continue;
+		if (w < d / 2 || w > d) {
+			fprintf(stderr, "attempt %d: %u ms, not in [%u, %u]\n",
+				n, w, d / 2, d);
+			n = -1;
+			break;
+		}
+		d = d * 2 > 800 ? 800 : d * 2;
+		n++;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /* A revoked device is cut off and refused, and retries calmly. */
 static void case_revoke(struct td_gw *g)
 {
@@ -288,7 +319,7 @@ static void case_revoke(struct td_gw *g)
 	CHECK(file_count(g->log, "connected (linux") == 1);
 
 	/* Back-off, not a busy loop: a handful of tries in 2 s. */
-	tries = file_count(d.log, "next attempt in");
+	tries = check_backoff(d.log);
 	CHECK(tries >= 2 && tries <= 12);
 	CHECK(dev_stop(&d) == 0);
 }
