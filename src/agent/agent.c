@@ -17,7 +17,7 @@
 static const char *const err_names[] = {
 	"ok", "transport failed", "TLS refused", "protocol violation",
 	"storage failed", "enrollment refused", "crypto failed",
-	"no space", "invalid", "not found"
+	"no space", "invalid", "not found", "closed by the gateway"
 };
 
 const char *agent_strerror(agent_err err)

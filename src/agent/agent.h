@@ -48,7 +48,8 @@ typedef enum agent_err {
 	AGENT_E_CRYPTO,   /* key generation, request or hash failed */
 	AGENT_E_NOSPACE,  /* no free slot, slot or arena too small */
 	AGENT_E_INVALID,  /* argument or module refused */
-	AGENT_E_NOTFOUND  /* no such application */
+	AGENT_E_NOTFOUND, /* no such application */
+	AGENT_E_CLOSED    /* the gateway said goodbye */
 } agent_err;
 
 enum agent_level { AGENT_ERROR, AGENT_WARN, AGENT_INFO, AGENT_DEBUG };

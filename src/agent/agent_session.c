@@ -334,7 +334,7 @@ agent_err agent_session_input(struct agent *a)
 		agent_log(a, AGENT_INFO, MOD, "gateway said goodbye: %.*s",
 			  (int)m->u.goodbye.reason.len,
 			  (const char *)m->u.goodbye.reason.ptr);
-		return AGENT_E_IO;
+		return AGENT_E_CLOSED;
 	case PROTO_DEPLOY:
 	case PROTO_CHUNK:
 	case PROTO_START:

@@ -196,16 +196,24 @@ int agent_tls_wait(struct agent *a, uint32_t ms)
 	return p->transport->wait(p->transport_ctx, ms);
 }
 
-/* Reads exactly n bytes of plaintext. */
+/* Reads exactly n bytes of plaintext; says why when it cannot (an
+ * alert from the gateway, such as a refused certificate). */
 static agent_err read_full(struct agent *a, uint8_t *buf, size_t n)
 {
+	char why[WOLFSSL_MAX_ERROR_SZ];
 	size_t got = 0;
-	int r;
+	int r, e;
 
 	while (got < n) {
 		r = wolfSSL_read(a->tls, buf + got, (int)(n - got));
-		if (r <= 0)
+		if (r <= 0) {
+			e = wolfSSL_get_error(a->tls, r);
+			wolfSSL_ERR_error_string_n((unsigned long)e, why,
+						   sizeof(why));
+			agent_log(a, AGENT_INFO, MOD, "read ended: %s (%d)",
+				  why, e);
 			return AGENT_E_IO;
+		}
 		got += (size_t)r;
 	}
 	return AGENT_OK;
