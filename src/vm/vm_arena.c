@@ -41,6 +41,7 @@ static void note_peak(vm_arena *a)
         a->peak = used;
 }
 
+/* Names what did not fit, how much it needed and what was left. */
 static void no_room(vm_arena *a, size_t size, const char *what,
                     vm_error *err)
 {

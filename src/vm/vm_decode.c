@@ -48,6 +48,7 @@ static vm_rc invalid(dec *d, const char *rule)
     return fail_at(d, VM_ERR_INVALID, d->r.p, rule);
 }
 
+/* Reads a u32 LEB128 immediate of the section being decoded. */
 static vm_rc u32(dec *d, uint32_t *v)
 {
     if (d->r.p >= d->r.end)
@@ -109,6 +110,7 @@ static int utf8_ok(const uint8_t *s, uint32_t n)
     return 1;
 }
 
+/* A name: length-prefixed, well-formed UTF-8; *p points into the module. */
 static vm_rc name(dec *d, const uint8_t **p, uint32_t *n)
 {
     vm_rc rc = count(d, n);
@@ -174,6 +176,7 @@ static vm_rc limits(dec *d, int mem, uint64_t *min, uint64_t *max,
     return VM_OK;
 }
 
+/* Memory limits: at most 4 GiB, in pages of 1 or 65536 bytes. */
 static vm_rc memtype(dec *d, vm_memdef *md)
 {
     vm_rc rc = limits(d, 1, &md->min, &md->max, &md->has_max,
@@ -185,6 +188,7 @@ static vm_rc memtype(dec *d, vm_memdef *md)
     return rc;
 }
 
+/* Table type: reference type, then limits (no page size). */
 static vm_rc tabletype(dec *d, vm_tabledef *td)
 {
     uint64_t min = 0, max = 0;
@@ -198,6 +202,7 @@ static vm_rc tabletype(dec *d, vm_tabledef *td)
     return rc;
 }
 
+/* Global type: value type, then mutability 0 or 1. */
 static vm_rc globaltype(dec *d, vm_globaldef *g)
 {
     vm_rc rc = valtype(d, &g->type);
@@ -226,6 +231,7 @@ static vm_rc valtypes(dec *d, uint8_t *t, uint32_t n)
     return rc;
 }
 
+/* One function type (0x60, params, results) into ft; types copied. */
 static vm_rc functype(dec *d, vm_functype *ft)
 {
     uint8_t form, *t;
@@ -257,6 +263,7 @@ static vm_rc functype(dec *d, vm_functype *ft)
     return VM_OK;
 }
 
+/* Section 1: the function types. */
 static vm_rc sec_type(dec *d)
 {
     vm_module *m = d->m;
@@ -317,6 +324,8 @@ static vm_rc count_imports(dec *d)
     return rc;
 }
 
+/* The descriptor of import im, appended to its index space; the
+ * counters say how many imports of each kind came before. */
 static vm_rc import_desc(dec *d, vm_importdef *im, uint32_t *nf,
                          uint32_t *nt, uint32_t *nm, uint32_t *ng)
 {
@@ -346,6 +355,7 @@ static vm_rc import_desc(dec *d, vm_importdef *im, uint32_t *nf,
     }
 }
 
+/* Section 2: imports, into the index spaces sized by size_spaces. */
 static vm_rc sec_import(dec *d)
 {
     vm_module *m = d->m;
@@ -369,6 +379,7 @@ static vm_rc sec_import(dec *d)
     return VM_OK;
 }
 
+/* Section 3: the type index of each defined function. */
 static vm_rc sec_function(dec *d, uint32_t n)
 {
     vm_module *m = d->m;
@@ -383,6 +394,7 @@ static vm_rc sec_function(dec *d, uint32_t n)
     return rc;
 }
 
+/* Section 4: defined tables, after the imported ones. */
 static vm_rc sec_table(dec *d, uint32_t n)
 {
     uint32_t i;
@@ -393,6 +405,7 @@ static vm_rc sec_table(dec *d, uint32_t n)
     return rc;
 }
 
+/* Section 5: defined memories (at most one in all). */
 static vm_rc sec_memory(dec *d, uint32_t n)
 {
     uint32_t i;
@@ -412,6 +425,7 @@ static vm_rc const_expr(dec *d, uint8_t t, uint32_t nglobals,
     return vm_validate_const(d->m, &d->r.p, d->r.end, t, nglobals, d->err);
 }
 
+/* Section 6: defined globals; initialisers may read imported ones. */
 static vm_rc sec_global(dec *d, uint32_t n)
 {
     vm_module *m = d->m;
@@ -432,6 +446,8 @@ static int name_eq(const vm_exportdef *a, const vm_exportdef *b)
     return a->nlen == b->nlen && memcmp(a->name, b->name, a->nlen) == 0;
 }
 
+/* Section 7: exports, with unique names; exported functions count as
+ * declared for ref.func. */
 static vm_rc sec_export(dec *d)
 {
     vm_module *m = d->m;
@@ -469,6 +485,7 @@ static vm_rc sec_export(dec *d)
     return VM_OK;
 }
 
+/* Section 8: the start function, which takes and returns nothing. */
 static vm_rc sec_start(dec *d)
 {
     vm_module *m = d->m;
@@ -503,6 +520,7 @@ static vm_rc elem_funcs(dec *d, vm_elemdef *e)
     return rc;
 }
 
+/* Constant-expression items of an element segment, each of its type. */
 static vm_rc elem_exprs(dec *d, vm_elemdef *e)
 {
     uint32_t i;
@@ -515,6 +533,7 @@ static vm_rc elem_exprs(dec *d, vm_elemdef *e)
     return rc;
 }
 
+/* One element segment, in any of the eight encodings (flags 0-7). */
 static vm_rc elem_one(dec *d, vm_elemdef *e)
 {
     uint32_t flags;
@@ -553,6 +572,7 @@ static vm_rc elem_one(dec *d, vm_elemdef *e)
     return rc;
 }
 
+/* Section 9: element segments. */
 static vm_rc sec_elem(dec *d)
 {
     vm_module *m = d->m;
@@ -568,12 +588,14 @@ static vm_rc sec_elem(dec *d)
     return rc;
 }
 
+/* Section 12: the data count that memory.init and data.drop need. */
 static vm_rc sec_datacount(dec *d)
 {
     d->m->has_datacount = 1;
     return u32(d, &d->m->ndatacount);
 }
 
+/* One data segment: active (memory 0 + offset) or passive. */
 static vm_rc data_one(dec *d, vm_datadef *s)
 {
     uint32_t flags, mem = 0;
@@ -600,6 +622,7 @@ static vm_rc data_one(dec *d, vm_datadef *s)
     return VM_OK;
 }
 
+/* Section 11: data segments, as many as the data count said. */
 static vm_rc sec_data(dec *d)
 {
     vm_module *m = d->m;
@@ -651,6 +674,7 @@ static vm_rc code_one(dec *d, uint32_t i)
     return rc;
 }
 
+/* Section 10: one body per defined function, each validated. */
 static vm_rc sec_code(dec *d)
 {
     vm_module *m = d->m;
@@ -723,6 +747,8 @@ static vm_rc head_count(dec *d, int id, uint32_t *n)
     return count(d, n);
 }
 
+/* Sizes every index space (imports + definitions) before decoding,
+ * so each array is allocated once. */
 static vm_rc size_spaces(dec *d)
 {
     vm_module *m = d->m;
@@ -799,6 +825,8 @@ static vm_rc run_section(dec *d, int id)
     return rc;
 }
 
+/* See vm.h. Sections are split first (order and sizes), then decoded
+ * in dependency order; on failure the arena is given back. */
 vm_rc vm_load(vm_arena *a, const uint8_t *bytes, size_t len,
               vm_module **out, vm_error *err)
 {

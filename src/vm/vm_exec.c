@@ -30,6 +30,7 @@ typedef struct regs {
     vm_func *fn;
 } regs;
 
+/* Multi-byte u32 LEB128 (validated). */
 static uint32_t rd_u32_slow(const uint8_t **pp)
 {
     const uint8_t *p = *pp;
@@ -62,6 +63,7 @@ static inline uint32_t rd_u32(const uint8_t **pp)
     return v;
 }
 
+/* Multi-byte signed LEB128 (validated), sign-extended to 64 bits. */
 static uint64_t rd_s64_slow(const uint8_t **pp)
 {
     const uint8_t *p = *pp;
@@ -176,6 +178,7 @@ static uint32_t table_grow(vm_table *t, uint32_t n, uint64_t init)
     return old;
 }
 
+/* table.fill: n copies of v from i; 0 if out of bounds (nothing written). */
 static int table_fill(vm_table *t, uint32_t i, uint64_t v, uint32_t n)
 {
     if ((uint64_t)i + n > t->size)
@@ -185,6 +188,7 @@ static int table_fill(vm_table *t, uint32_t i, uint64_t v, uint32_t n)
     return 1;
 }
 
+/* table.copy: overlapping ranges allowed; 0 if out of bounds. */
 static int table_copy(vm_table *dt, vm_table *st, uint32_t d, uint32_t s,
                       uint32_t n)
 {
@@ -194,6 +198,7 @@ static int table_copy(vm_table *dt, vm_table *st, uint32_t d, uint32_t s,
     return 1;
 }
 
+/* memory.copy: overlapping ranges allowed; 0 if out of bounds. */
 static int mem_copy(vm_memory *m, uint32_t d, uint32_t s, uint32_t n)
 {
     if ((uint64_t)s + n > m->size || (uint64_t)d + n > m->size)
@@ -202,6 +207,7 @@ static int mem_copy(vm_memory *m, uint32_t d, uint32_t s, uint32_t n)
     return 1;
 }
 
+/* memory.fill: 0 if out of bounds (nothing written). */
 static int mem_fill(vm_memory *m, uint32_t d, uint8_t v, uint32_t n)
 {
     if ((uint64_t)d + n > m->size)
@@ -348,6 +354,8 @@ static vm_trap op_trunc(uint8_t op, uint64_t *top)
     return VM_TRAP_NONE;
 }
 
+/* Conversions between integers and floats that cannot trap, and
+ * float promotion and demotion. */
 static void op_convert(uint8_t op, uint64_t *top)
 {
     uint64_t a = *top;
@@ -464,6 +472,8 @@ static vm_trap op_div64(uint8_t op, uint64_t *sp)
     return VM_TRAP_NONE;
 }
 
+/* i32 division and remainder 0x6D-0x70: traps on zero and on
+ * INT_MIN / -1; INT_MIN % -1 is 0. */
 static vm_trap op_div32(uint8_t op, uint64_t *sp)
 {
     uint32_t a = u32v(sp[-1]), b = u32v(sp[0]);
@@ -508,6 +518,7 @@ static const uint8_t access_size[23] = {
     4, 8, 4, 8, 1, 2, 1, 2, 4
 };
 
+/* Narrow and wide stores 0x37-0x3E of v at p (little-endian host). */
 static void op_store(uint8_t op, uint8_t *p, uint64_t v)
 {
     uint32_t w = (uint32_t)v;
@@ -601,12 +612,14 @@ static inline int leave(vm_instance *in, regs *r)
     return 0;
 }
 
+/* Fills err for trap t and returns VM_ERR_TRAP. */
 static vm_rc trap(vm_error *err, vm_trap t)
 {
     vm_trap_set(err, t);
     return VM_ERR_TRAP;
 }
 
+/* Saves the loop registers in the instance for vm_resume. */
 static void save(vm_instance *top, const regs *r)
 {
     top->pc = r->pc;
@@ -619,6 +632,8 @@ static void save(vm_instance *top, const regs *r)
 
 #include VM_DISPATCH_LOOP
 
+/* See vm.h: copies the arguments and sets the registers to the
+ * entry of f; frame 0 stands for the host. */
 vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
               uint32_t nargs, vm_error *err)
 {
@@ -655,6 +670,7 @@ vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
     return VM_OK;
 }
 
+/* See vm.h. A host function as entry is called directly. */
 vm_rc vm_resume(vm_instance *inst, uint64_t fuel, vm_error *err)
 {
     vm_rc rc;
@@ -684,6 +700,7 @@ uint64_t vm_result(const vm_instance *inst, uint32_t i)
     return inst->stack[i];
 }
 
+/* See vm.h: host pauses are resumed at once. */
 vm_rc vm_invoke(vm_instance *inst, vm_func *f, const uint64_t *args,
                 uint32_t nargs, uint64_t *results, uint32_t nresults,
                 vm_error *err)

@@ -10,6 +10,8 @@
 static const char *const kind_name[] = {"function", "table", "memory",
                                         "global"};
 
+/* Structural equality of function types (import matching,
+ * call_indirect across modules). */
 int vm_functype_eq(const vm_functype *a, const vm_functype *b)
 {
     return a == b || (a->np == b->np && a->nr == b->nr &&
@@ -86,6 +88,7 @@ static void type_text(const vm_functype *ft, char *buf, size_t cap)
     buf[len] = '\0';
 }
 
+/* Reports why import im could not be linked. */
 static vm_rc link_error(vm_error *err, const vm_importdef *im,
                         const char *why)
 {
@@ -155,6 +158,8 @@ static int limits_ok(uint64_t size, int has, uint64_t max,
     return !want_has || (has && max <= want_max);
 }
 
+/* Checks that what the resolver gave matches import im (kind, type,
+ * limits, mutability) and binds it. */
 static vm_rc check_extern(vm_instance *inst, const vm_importdef *im,
                           const vm_extern *ex, vm_error *err)
 {
@@ -198,6 +203,7 @@ static vm_rc check_extern(vm_instance *inst, const vm_importdef *im,
     }
 }
 
+/* Binds every import, host functions first, then the resolver. */
 static vm_rc link_imports(vm_arena *a, vm_instance *inst,
                           const vm_imports *imp, vm_error *err)
 {
@@ -299,6 +305,7 @@ vm_rc vm_memory_init_seg(vm_instance *inst, uint32_t seg, uint32_t dst,
     return VM_OK;
 }
 
+/* The instance's index spaces: pointers, so imports can be shared. */
 static vm_rc alloc_spaces(vm_arena *a, vm_instance *inst, vm_error *err)
 {
     const vm_module *m = inst->mod;
@@ -320,6 +327,7 @@ static vm_rc alloc_spaces(vm_arena *a, vm_instance *inst, vm_error *err)
     return VM_OK;
 }
 
+/* Function instances of the defined functions. */
 static vm_rc make_funcs(vm_arena *a, vm_instance *inst, vm_error *err)
 {
     const vm_module *m = inst->mod;
@@ -337,6 +345,7 @@ static vm_rc make_funcs(vm_arena *a, vm_instance *inst, vm_error *err)
     return VM_OK;
 }
 
+/* Defined globals, initialised in order (imported ones are ready). */
 static vm_rc make_globals(vm_arena *a, vm_instance *inst, vm_error *err)
 {
     const vm_module *m = inst->mod;
@@ -357,6 +366,7 @@ static vm_rc make_globals(vm_arena *a, vm_instance *inst, vm_error *err)
     return VM_OK;
 }
 
+/* Defined tables, with room for table_slack more entries. */
 static vm_rc make_tables(vm_arena *a, vm_instance *inst,
                          const vm_config *cfg, vm_error *err)
 {
@@ -386,6 +396,7 @@ static vm_rc make_tables(vm_arena *a, vm_instance *inst,
     return VM_OK;
 }
 
+/* The value stack and the call frames of the instance. */
 static vm_rc make_stacks(vm_arena *a, vm_instance *inst,
                          const vm_config *cfg, vm_error *err)
 {
@@ -484,6 +495,7 @@ static vm_rc init_segments(vm_instance *inst, vm_error *err)
     return VM_OK;
 }
 
+/* cfg with the defaults filled in. */
 static void defaults(const vm_config *in, vm_config *out)
 {
     memset(out, 0, sizeof *out);
@@ -495,6 +507,9 @@ static void defaults(const vm_config *in, vm_config *out)
         out->frames = 64;
 }
 
+/* See vm.h. On a trap in a segment or the start function the
+ * instance stays allocated: what it wrote to shared tables or memory
+ * stays written, as 4.5.4 says. */
 vm_rc vm_instantiate(vm_arena *a, const vm_module *m,
                      const vm_imports *imports, const vm_config *cfg,
                      vm_instance **out, vm_error *err)
