@@ -147,8 +147,8 @@ agent_err agent_app_start(struct agent *a, uint32_t app_id)
 	if (app == NULL)
 		return AGENT_E_NOTFOUND;
 	if (app->r.state == PROTO_APP_RECEIVING ||
-	    app->r.state == PROTO_APP_ABSENT)
-		return AGENT_E_INVALID;
+	    app->r.received != app->r.size)
+		return AGENT_E_INVALID; /* no complete, verified module */
 	if (app->inst != NULL)
 		return AGENT_OK;
 	app->r.error[0] = '\0';
@@ -270,6 +270,9 @@ static agent_err finish(struct agent *a, struct agent_app *app)
 
 	bytes = p->storage->slot_map(p->storage_ctx, app->slot, app->r.size);
 	if (bytes == NULL || !hash_ok(app, bytes)) {
+		/* Nothing unverified stays around to be started later. */
+		(void)p->storage->slot_erase(p->storage_ctx, app->slot);
+		app->r.received = 0;
 		agent_app_fail(app, "SHA-256 of the module does not match");
 		return AGENT_E_CRYPTO;
 	}

@@ -118,6 +118,8 @@ static void case_bad_hash(void)
 	CHECK(state(5) == PROTO_APP_ABSENT);
 	CHECK(deploy(6, "hello", 0, 1, 1) == AGENT_E_CRYPTO);
 	CHECK(state(6) == PROTO_APP_FAILED);
+	CHECK(agent_app_find(&fx_agent, 6)->received == 0);
+	CHECK(fx_command(PROTO_START, 6) == AGENT_E_INVALID);
 	CHECK(fx_command(PROTO_START, 99) == AGENT_E_NOTFOUND);
 }
 
