@@ -203,7 +203,7 @@ vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
               uint32_t nargs, vm_error *err);
 
 /* Runs the prepared call for at most fuel units (one unit per call and
- * per loop iteration; UINT64_MAX for no limit). Returns VM_OK when the
+ * per loop back edge; UINT64_MAX for no limit). Returns VM_OK when the
  * call finished (results via vm_result), VM_SUSPENDED when fuel ran out
  * or a host function asked to pause (call vm_resume again to go on), or
  * an error; a trap ends the call. */

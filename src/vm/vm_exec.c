@@ -9,7 +9,7 @@
  * step with pc, so a taken branch reads its target, the height to cut the
  * stack to and the values to carry. Calls between wasm functions push a
  * vm_frame and loop; C never recurses. Fuel is charged at every call and
- * every loop iteration; running out saves the registers in the instance.
+ * every loop back edge; running out saves the registers in the instance.
  */
 #include <string.h>
 #include "vm_internal.h"

@@ -34,8 +34,11 @@ typedef struct vm_branch {
     uint32_t pc;          /* target, as offset in the module bytes */
     uint32_t stp;         /* side-table index at the target */
     uint32_t height;      /* slots above the frame base kept below */
-    uint32_t arity;       /* values carried to the target */
+    uint32_t arity;       /* values carried to the target, or'ed with
+                             VM_BRANCH_LOOP for a loop's back edge */
 } vm_branch;
+
+#define VM_BRANCH_LOOP 0x80000000u
 
 typedef struct vm_funcdef {
     const uint8_t *body;  /* first instruction */

@@ -43,15 +43,7 @@ reload_fn:
     /* Control. */
     VM_OP(0x00) t = VM_TRAP_UNREACHABLE; goto do_trap;
     VM_OP(0x01) VM_NEXT;
-    VM_OP(0x02) pc = skip_bt(pc); VM_NEXT;
-    VM_OP(0x03)
-        if (fuel == 0) {
-            pc--;
-            goto suspend;
-        }
-        fuel--;
-        pc = skip_bt(pc);
-        VM_NEXT;
+    VM_OP(0x02) VM_OP(0x03) pc = skip_bt(pc); VM_NEXT;
     VM_OP(0x04)
         if (u32v(*--sp)) {
             pc = skip_bt(pc);
@@ -72,13 +64,21 @@ reload_fn:
     VM_OP(0x0C)
     take_branch: {
         uint64_t *dst = fp + stp->height;
-        uint32_t n = stp->arity;
+        uint32_t n = stp->arity & ~VM_BRANCH_LOOP;
+        int back = (stp->arity & VM_BRANCH_LOOP) != 0;
 
         if (dst + n != sp)
             memmove(dst, sp - n, (size_t)n * 8);
         sp = dst + n;
         pc = base + stp->pc;
         stp = side + stp->stp;
+        if (back) {
+            /* Fuel: one unit per loop iteration, paid on the back edge;
+             * a suspension resumes at the top of the loop body. */
+            if (fuel == 0)
+                goto suspend;
+            fuel--;
+        }
         VM_NEXT;
     }
     VM_OP(0x0D)

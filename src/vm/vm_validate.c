@@ -210,6 +210,7 @@ static vm_rc branch_entry(val *v, uint32_t l)
     e->height = v->base + c->height;
     e->arity = label_arity(c, &t);
     if (c->kind == K_LOOP) {
+        e->arity |= VM_BRANCH_LOOP;
         e->pc = c->loop_pc;
         e->stp = c->loop_stp;
     } else {
@@ -258,7 +259,7 @@ static vm_rc push_ctrl(val *v, uint8_t kind, uint32_t np,
     c->nr = nr;
     c->results = nr == 1 && one ? &c->one : results;
     c->height = v->nts;
-    c->loop_pc = here(v, v->op);
+    c->loop_pc = here(v, v->r.p);     /* a loop's body, past its type */
     c->loop_stp = v->nside;
     return push_n(v, params, np);
 }
