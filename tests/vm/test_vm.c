@@ -480,6 +480,85 @@ static void test_bad_modules(void)
     free(buf);
 }
 
+/* WASI: what reaches the console, the errno of each call, exit codes,
+ * and a clear link error when the embedder leaves WASI off. */
+static char console_buf[64];
+static size_t console_len;
+
+static void console_cb(void *ctx, int fd, const uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    if (fd == 1 && console_len + len < sizeof console_buf) {
+        memcpy(console_buf + console_len, buf, len);
+        console_len += len;
+    }
+}
+
+static uint64_t clock_cb(void *ctx, uint32_t id)
+{
+    (void)ctx;
+    return 1000u + id;
+}
+
+static void random_cb(void *ctx, uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    memset(buf, 0xA5, len);
+}
+
+static void test_wasi(void)
+{
+    static const struct {
+        const char *fn;
+        uint64_t arg;
+        uint32_t nargs;
+        vm_rc rc;
+        uint64_t want;
+    } cases[] = {
+        {"write", 1, 1, VM_OK, 0},          /* ESUCCESS */
+        {"written", 0, 0, VM_OK, 5},
+        {"write", 7, 1, VM_OK, 8},          /* EBADF */
+        {"write_bad_iov", 0, 0, VM_OK, 21}, /* EFAULT */
+        {"clock", 0, 0, VM_OK, 1001},
+        {"random", 0, 0, VM_OK, 0},
+        {"random_word", 0, 0, VM_OK, 0xA5A5A5A5A5A5A5A5u},
+        {"args", 0, 0, VM_OK, 0},
+        {"path_open", 0, 0, VM_OK, 52},     /* ENOSYS */
+        {"exit", 7, 1, VM_ERR_EXIT, 7},
+    };
+    vm_wasi w = {console_cb, clock_cb, random_cb, NULL};
+    vm_host_func funcs[VM_WASI_NFUNCS];
+    vm_imports imp = {funcs, VM_WASI_NFUNCS, NULL, NULL};
+    fixture fx;
+    vm_error err;
+    size_t i;
+
+    vm_wasi_funcs(&w, funcs);
+    console_len = 0;
+    CHECK(setup(&fx, "wasi.wasm", &imp, NULL, ARENA, &err) == VM_OK,
+          "setup: %s", err.msg);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t res[1] = {0};
+        vm_rc rc = vm_invoke(fx.inst, vm_export_func(fx.inst, cases[i].fn),
+                             &cases[i].arg, cases[i].nargs, res, 1, &err);
+        uint64_t got = rc == VM_ERR_EXIT ? (uint64_t)err.exit_code : res[0];
+
+        if (rc == VM_OK && strcmp(cases[i].fn, "clock") != 0 &&
+            strcmp(cases[i].fn, "random_word") != 0)
+            got = (uint32_t)got;
+        CHECK(rc == cases[i].rc && got == cases[i].want,
+              "%s: rc %d got %llu (%s)", cases[i].fn, rc,
+              (unsigned long long)got, err.msg);
+    }
+    CHECK(console_len == 5 && memcmp(console_buf, "hello", 5) == 0,
+          "console got %u bytes", (unsigned)console_len);
+    teardown(&fx);
+    CHECK(setup(&fx, "wasi.wasm", NULL, NULL, ARENA, &err) == VM_ERR_LINK &&
+          strstr(err.msg, "wasi_snapshot_preview1.fd_write"),
+          "without WASI: %s", err.msg);
+    teardown(&fx);
+}
+
 /* RAM per instance beside linear memory, default configuration. */
 static void test_instance_ram(void)
 {
@@ -511,7 +590,7 @@ int main(int argc, char **argv)
         {"link", test_link}, {"arena", test_arena},
         {"readonly", test_readonly}, {"page_size", test_page_size},
         {"bad_modules", test_bad_modules},
-        {"instance_ram", test_instance_ram},
+        {"instance_ram", test_instance_ram}, {"wasi", test_wasi},
     };
     size_t i;
 
