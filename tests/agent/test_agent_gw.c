@@ -270,6 +270,26 @@ static void case_refused(struct td_gw *g)
 	CHECK(dev_stop(&d) == 0);
 }
 
+/* A gateway that does not chain to the device's fleet CA is not
+ * trusted: no request is sent to it. */
+static void case_wrong_ca(struct td_gw *g)
+{
+	struct td_gw other;
+	char dir[240];
+	struct dev d;
+
+	snprintf(dir, sizeof(dir), "%.200s/other", base);
+	CHECK(td_gw_start(&other, gw_bin, dir, NULL) == 0);
+	CHECK(td_gw_stop(&other) == 0);
+	CHECK(pairing(g, 1) == 200);
+	snprintf(g->ca, sizeof(g->ca), "%s/ca.crt", dir);
+	dev_start(&d, g, "dev");
+	CHECK(file_wait(d.log, "handshake failed", 2, 10000));
+	CHECK(file_count(d.log, "sending certificate request") == 0);
+	CHECK(file_count(g->log, "enrolled device") == 0);
+	CHECK(dev_stop(&d) == 0);
+}
+
 /* Heartbeats at the gateway's interval keep the device reachable. */
 static void case_heartbeat(struct td_gw *g)
 {
@@ -498,6 +518,8 @@ int main(int argc, char **argv)
 		case_reconnect(&g);
 	else if (strcmp(c, "revoke") == 0)
 		case_revoke(&g);
+	else if (strcmp(c, "wrong_ca") == 0)
+		case_wrong_ca(&g);
 	else if (strcmp(c, "apps") == 0)
 		case_apps(&g);
 	else
