@@ -219,15 +219,23 @@ static void dev_id(const struct dev *d, char *id, size_t cap)
 	id[n] = '\0';
 }
 
-static int dev_state(struct td_gw *g, const char *id, const char *want)
+/* 1 if the API's view of device id holds needle. */
+static int dev_has(struct td_gw *g, const char *id, const char *needle)
 {
-	char path[128], resp[4096], needle[64];
+	char path[128], resp[4096];
 
 	snprintf(path, sizeof(path), "/api/v1/devices/%s", id);
-	snprintf(needle, sizeof(needle), "\"state\":\"%s\"", want);
 	if (td_http(g, "GET", path, NULL, 1, resp, sizeof(resp)) != 200)
 		return 0;
 	return strstr(resp, needle) != NULL;
+}
+
+static int dev_state(struct td_gw *g, const char *id, const char *want)
+{
+	char needle[64];
+
+	snprintf(needle, sizeof(needle), "\"state\":\"%s\"", want);
+	return dev_has(g, id, needle);
 }
 
 /* Enrolls with pairing open, connects, says goodbye on SIGTERM; a
@@ -243,6 +251,7 @@ static void case_enroll(struct td_gw *g)
 	dev_id(&d, id, sizeof(id));
 	CHECK(strncmp(id, "wb-", 3) == 0);
 	CHECK(dev_state(g, id, "connected"));
+	CHECK(dev_has(g, id, "\"board\":\"linux\""));
 	CHECK(dev_stop(&d) == 0);
 	CHECK(file_wait(g->log, "goodbye from device", 1, 5000));
 	CHECK(dev_state(g, id, "disconnected"));
