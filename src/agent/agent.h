@@ -131,6 +131,8 @@ struct agent {
 	uint64_t last_rx_ms;
 	uint64_t next_try_ms;
 	uint32_t backoff_ms;
+	int64_t epoch_ms;     /* Unix time minus clock, once the gateway
+				 told the time (0: not yet) */
 	char id[AGENT_ID_MAX];
 
 	/* Log records: a ring, oldest first, kept until acknowledged. */

@@ -149,12 +149,16 @@ static void wasi_write(void *ctx, int fd, const uint8_t *buf, size_t len)
 	}
 }
 
+/* Realtime (id 0) is the gateway's clock once a welcome gave it; every
+ * other clock, and realtime before that, is uptime. Nanoseconds. */
 static uint64_t wasi_clock(void *ctx, uint32_t clock_id)
 {
-	struct agent_app *app = ctx;
+	struct agent *a = ((struct agent_app *)ctx)->agent;
+	uint64_t now = agent_now(a);
 
-	(void)clock_id;
-	return (agent_now(app->agent) - app->agent->start_ms) * 1000000u;
+	if (clock_id == 0 && a->epoch_ms != 0)
+		return (uint64_t)((int64_t)now + a->epoch_ms) * 1000000u;
+	return (now - a->start_ms) * 1000000u;
 }
 
 static void wasi_random(void *ctx, uint8_t *buf, size_t len)

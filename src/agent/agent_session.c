@@ -60,6 +60,8 @@ static agent_err take_welcome(struct agent *a)
 		a->next_seq = w->log_seq + 1;
 	a->next_hb_ms = now;
 	a->last_rx_ms = now;
+	if (w->time_ms != 0)
+		a->epoch_ms = (int64_t)w->time_ms - (int64_t)now;
 	return AGENT_OK;
 }
 
