@@ -151,28 +151,29 @@ static inline int trunc_check(double x, double lo, double hi)
     return (x > lo && x < hi) ? 0 : 2;
 }
 
+/* Rotations without a branch: a shift by (32 - k) & 31 is 0 when k is. */
 static inline uint32_t rotl32(uint32_t a, uint32_t k)
 {
     k &= 31;
-    return k ? (a << k) | (a >> (32 - k)) : a;
+    return (a << k) | (a >> ((32 - k) & 31));
 }
 
 static inline uint32_t rotr32(uint32_t a, uint32_t k)
 {
     k &= 31;
-    return k ? (a >> k) | (a << (32 - k)) : a;
+    return (a >> k) | (a << ((32 - k) & 31));
 }
 
 static inline uint64_t rotl64(uint64_t a, uint64_t k)
 {
     k &= 63;
-    return k ? (a << k) | (a >> (64 - k)) : a;
+    return (a << k) | (a >> ((64 - k) & 63));
 }
 
 static inline uint64_t rotr64(uint64_t a, uint64_t k)
 {
     k &= 63;
-    return k ? (a >> k) | (a << (64 - k)) : a;
+    return (a >> k) | (a << ((64 - k) & 63));
 }
 
 static inline uint32_t clz32(uint32_t a) { return a ? __builtin_clz(a) : 32; }
