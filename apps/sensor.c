@@ -1,7 +1,8 @@
 /* sensor.c - sample application: a simulated sensor with state.
  * SPDX-License-Identifier: Apache-2.0
  * Implements docs/apps.md "sensor": samples every 200 ms, keeps the
- * minimum, maximum and a running mean, reports every 5 samples.
+ * minimum, maximum and a running mean, reports every 5 samples; says on
+ * stderr (a warning record) that its readings are simulated.
  */
 #include <stdio.h>
 
@@ -40,6 +41,7 @@ int main(void)
 	char id[48];
 	int32_t idlen = wasmbed_device_id(id, sizeof(id));
 
+	fprintf(stderr, "readings are simulated\n");
 	printf("sensor on %.*s\n", idlen > 0 ? (int)idlen : 0, id);
 	for (;;) {
 		add(&s, read_sensor());

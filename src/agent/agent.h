@@ -110,6 +110,7 @@ struct agent_app {
 	int yielded;          /* the last suspension was a sleep */
 	int dirty;            /* status not yet reported */
 	uint32_t line_len;
+	int line_fd;          /* 1 or 2: whose text line holds */
 	char line[AGENT_APP_LINE]; /* stdout or stderr up to a newline */
 };
 

@@ -118,34 +118,34 @@ static vm_rc h_publish(void *ctx, vm_instance *in, const uint64_t *args,
 
 void agent_host_flush(struct agent_app *app)
 {
+	uint8_t level = app->line_fd == 2 ? LEVEL_STDERR : LEVEL_STDOUT;
+
 	if (app->line_len == 0)
 		return;
-	agent_rec_push(app->agent, app->r.app_id, LEVEL_STDOUT, app->line,
+	agent_rec_push(app->agent, app->r.app_id, level, app->line,
 		       app->line_len);
 	agent_log(app->agent, AGENT_DEBUG, MOD, "app %u: %.*s",
 		  (unsigned)app->r.app_id, (int)app->line_len, app->line);
 	app->line_len = 0;
 }
 
-/* WASI fd_write sink: whole lines become records; a line longer than
- * the buffer is cut into records. stderr lines are flushed at once. */
+/* WASI fd_write sink: each line becomes a record at the level of its
+ * stream; a line longer than the buffer is cut into records, and a
+ * switch between stdout and stderr ends the partial line. */
 static void wasi_write(void *ctx, int fd, const uint8_t *buf, size_t len)
 {
 	struct agent_app *app = ctx;
 	size_t i;
 
+	if (fd != app->line_fd) {
+		agent_host_flush(app);
+		app->line_fd = fd;
+	}
 	for (i = 0; i < len; i++) {
 		if (buf[i] != '\n')
 			app->line[app->line_len++] = (char)buf[i];
-		if (buf[i] == '\n' || app->line_len == AGENT_APP_LINE) {
-			if (fd == 2 && app->line_len > 0) {
-				agent_rec_push(app->agent, app->r.app_id,
-					       LEVEL_STDERR, app->line,
-					       app->line_len);
-				app->line_len = 0;
-			}
+		if (buf[i] == '\n' || app->line_len == AGENT_APP_LINE)
 			agent_host_flush(app);
-		}
 	}
 }
 

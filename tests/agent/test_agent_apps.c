@@ -43,6 +43,19 @@ static int state(uint32_t id)
 	return r ? r->state : PROTO_APP_ABSENT;
 }
 
+/* Level of the first held record of app id starting with prefix. */
+static int level_of(uint32_t id, const char *prefix)
+{
+	const struct agent_rec *r;
+	uint32_t i;
+
+	for (i = 0; (r = agent_rec_at(&fx_agent, i)) != NULL; i++)
+		if (r->app_id == id &&
+		    strncmp(r->text, prefix, strlen(prefix)) == 0)
+			return r->level;
+	return -1;
+}
+
 /* Number of held records of app id whose text starts with prefix. */
 static int count_recs(uint32_t id, const char *prefix)
 {
@@ -102,6 +115,8 @@ static void case_interleave(void)
 	CHECK(count_recs(2, "count ") >= 2);
 	CHECK(count_recs(3, "samples 5 ") == 1);
 	CHECK(count_recs(3, "sensor on ") == 1);
+	CHECK(level_of(3, "sensor on ") == 2);
+	CHECK(level_of(3, "readings are simulated") == 1);
 	CHECK(state(4) == PROTO_APP_FAILED);
 	CHECK(strstr(agent_app_find(&fx_agent, 4)->error, "trap") != NULL);
 	CHECK(count_recs(4, "about to trap") == 1);
