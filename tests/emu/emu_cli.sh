@@ -67,8 +67,9 @@ dead() { ! kill -0 "$1" 2>/dev/null; }
 case_profile() {
     local d=$work/data pid
     serve "$d"
-    "$emu" create --board "$profile" --name b1 >/dev/null ||
-        fail "create"
+    # The bring-up image, not the agent build/fw now also holds.
+    "$emu" create --board "$profile" --name b1 \
+        --image "$fw/bringup-$profile.elf" >/dev/null || fail "create"
     [[ $(stat -c %s "$d/boards/b1/seed.bin") == 32 ]] || fail "seed size"
     local kb
     kb=$(awk -v p="$profile" '$1 == p { print $5 }' \

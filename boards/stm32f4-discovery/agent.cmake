@@ -1,0 +1,10 @@
+# Agent firmware sizes for profile stm32f4-discovery (docs/boards.md, "Agent
+# firmware"): slots and arenas, the agent's build-time limits, budgets.
+# SPDX-License-Identifier: Apache-2.0
+set(board_agent_defs
+  BOARD_AGENT_NSLOTS=1u BOARD_AGENT_SLOT_SIZE=16*1024u
+  BOARD_AGENT_ARENA_SIZE=96*1024u
+  AGENT_MAX_APPS=1u AGENT_FRAME_MAX=4096u AGENT_LOG_RECS=16u)
+set(board_agent_link -Wl,--defsym,__stack_size=16384
+  -Wl,--defsym,__heap_min=32768)
+set(board_agent_fits ON)

@@ -1,0 +1,10 @@
+# Agent firmware sizes for profile uno-r4 (docs/boards.md, "Agent
+# firmware"): slots and arenas, the agent's build-time limits, budgets.
+# SPDX-License-Identifier: Apache-2.0
+set(board_agent_defs
+  BOARD_AGENT_NSLOTS=1u BOARD_AGENT_SLOT_SIZE=4*1024u
+  BOARD_AGENT_ARENA_SIZE=72*1024u
+  AGENT_MAX_APPS=1u AGENT_FRAME_MAX=4096u AGENT_LOG_RECS=16u)
+set(board_agent_link -Wl,--defsym,__stack_size=16384
+  -Wl,--defsym,__heap_min=8192)
+set(board_agent_fits OFF) # see docs/boards.md
