@@ -11,10 +11,13 @@
  *        hold N sessions, report the gateway's memory per session, then
  *        heartbeat each session at the interval the gateway asked for
  *        (BEAT_MS overrides it) for SECS and report round trip p50/p99
- *        gwbench hold     PORT CA DIR N PID SECS [BEAT_MS]
+ *        gwbench hold     PORT CA DIR N PID SECS [BEAT_MS [stop]]
+ *        with "stop", then SIGTERM the gateway and time how long until
+ *        every session got its goodbye and was closed
  */
 #include "testdev.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,8 @@ struct bench {
 	long failed;
 	int measuring;
 	uint32_t beat_ms;
+	long goodbyes;
+	int stopping;
 	uint64_t *rtt;   /* heartbeat round trips, ns */
 	size_t n_rtt, cap_rtt;
 	struct conn **conns;
@@ -173,6 +178,8 @@ static void on_msg(struct conn *c, const struct proto_msg *m)
 		one.tv_usec = (suseconds_t)(ms % 1000) * 1000;
 		event_add(c->beat, &one);
 		conn_start(b);
+	} else if (m->type == PROTO_GOODBYE) {
+		b->goodbyes++;
 	} else if (m->type == PROTO_HEARTBEAT_ACK &&
 		   m->u.heartbeat_ack.re == c->beat_id) {
 		struct timeval next;
@@ -230,7 +237,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	}
 	b->failed++;
 	conn_free(c);
-	if (b->mode != M_HOLD || b->measuring == 0)
+	if (b->mode != M_HOLD || (b->measuring == 0 && !b->stopping))
 		conn_start(b);
 }
 
@@ -365,6 +372,22 @@ static void run_for(struct bench *b, double secs)
 	event_free(t);
 }
 
+/* SIGTERMs the gateway; reports when every session was closed. */
+static void stop_gateway(struct bench *b, int pid)
+{
+	uint64_t t0 = now_ns();
+	int waited = 0;
+
+	b->measuring = 0;
+	b->stopping = 1;
+	kill(pid, SIGTERM);
+	while (b->open > 0 && waited++ < 300)
+		run_for(b, 0.1);
+	printf("SIGTERM with %ld sessions: %ld goodbyes, all closed after"
+	       " %.2f s (%d left)\n", (long)b->target, b->goodbyes,
+	       (double)(now_ns() - t0) / 1e9, b->open);
+}
+
 static void hold(struct bench *b, int pid, double secs)
 {
 	long before = rss_kb(pid), after;
@@ -409,6 +432,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "see the header of gwbench.c for usage\n");
 		return 2;
 	}
+	/* The gateway closes sessions under our writes when it stops. */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	port = (uint16_t)atoi(argv[2]);
 	if (strcmp(argv[1], "enroll") == 0)
 		return do_enroll(port, argv[3], argv[4], atoi(argv[5]));
@@ -433,6 +459,8 @@ int main(int argc, char **argv)
 		b.beat_ms = argc > 8 ? (uint32_t)atoi(argv[8]) : 0;
 		hold(&b, argc > 6 ? atoi(argv[6]) : 0,
 		     argc > 7 ? atof(argv[7]) : 10.0);
+		if (argc > 9 && strcmp(argv[9], "stop") == 0)
+			stop_gateway(&b, atoi(argv[6]));
 		return 0;
 	}
 	b.target = argc > 6 ? atoi(argv[6]) : 16;

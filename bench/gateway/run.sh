@@ -57,4 +57,9 @@ if [ "$fast" != 0 ]; then
 	"$bench" hold "$dev" "$ca" "$creds" "$sessions" "$gw" "$secs" \
 		"$fast"
 fi
+echo "-- clean stop with every session up"
+"$bench" hold "$dev" "$ca" "$creds" "$sessions" "$gw" 1 0 stop
+start=$(date +%s.%N)
+wait "$gw" && echo "gateway exit status 0, $(python3 -c \
+	"print(round($(date +%s.%N) - $start, 2))") s after the last close"
 echo "gateway warnings: $(grep -c WARN "$work/gateway.log" || true)"
