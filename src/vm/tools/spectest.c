@@ -8,7 +8,9 @@
  * LIST holds lines "NAME: reason" (the file whose base name, without
  * .json, is NAME is skipped) or "NAME:LINE: reason" (the one command of
  * that file at that source line is skipped). Prints one line per file,
- * then "N passed, M failed, K skipped"; exits 1 if any file failed.
+ * then "N passed, M failed, K skipped"; exits 1 if any file failed. The
+ * failing (first five, or all with --verbose) and skipped commands are
+ * named on stderr.
  */
 #define _DEFAULT_SOURCE
 #define _POSIX_C_SOURCE 200809L
@@ -123,9 +125,9 @@ static void fail(script *s, const json *cmd, const char *fmt, const char *a)
     json *line = json_get(cmd, "line");
 
     if (s->failed++ < 5 || s->verbose) {
-        printf("  %s:%s: ", s->file, line ? line->str : "?");
-        printf(fmt, a ? a : "");
-        printf("\n");
+        fprintf(stderr, "  %s:%s: ", s->file, line ? line->str : "?");
+        fprintf(stderr, fmt, a ? a : "");
+        fprintf(stderr, "\n");
     }
 }
 
@@ -408,7 +410,7 @@ static int command_skipped(script *s, const json *cmd)
     snprintf(key, sizeof key, "%s:%s:", s->base, line->str);
     for (p = s->skip; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
         if (strncmp(p, key, strlen(key)) == 0) {
-            printf("  skip %s%.*s\n", key,
+            fprintf(stderr, "  skip %s%.*s\n", key,
                    (int)strcspn(p + strlen(key), "\n"), p + strlen(key));
             s->skipped++;
             return 1;
@@ -545,6 +547,7 @@ int main(int argc, char **argv)
     char *skip = NULL;
     size_t len;
 
+    setvbuf(stdout, NULL, _IOLBF, 0);    /* keep in step with stderr */
     g_mem_data = malloc(2u << 16);
     check_buf = malloc(CHECK_ARENA);
     for (i = 1; i < argc; i++) {

@@ -23,8 +23,8 @@ static vm_rc stub(void *ctx, vm_instance *in, const uint64_t *a,
 
 static const vm_host_func stubs[] = {{"*", "*", "*", stub, NULL}};
 
-/* Runs f in slices of 997 fuel units, at most 200 slices. */
-static void run(vm_instance *in, vm_func *f)
+/* Runs f in slices of fuel units, at most 200 slices. */
+static void run(vm_instance *in, vm_func *f, uint64_t slice)
 {
     uint64_t args[64] = {0};
     vm_error err;
@@ -35,7 +35,7 @@ static void run(vm_instance *in, vm_func *f)
         return;
     rc = vm_call(in, f, args, vm_func_nparams(f), &err);
     while (rc == VM_OK && slices++ < 200) {
-        rc = vm_resume(in, 997, &err);
+        rc = vm_resume(in, slice, &err);
         if (rc == VM_SUSPENDED)
             rc = VM_OK;
         else
@@ -46,7 +46,11 @@ static void run(vm_instance *in, vm_func *f)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     vm_imports imp = {stubs, 1, NULL, NULL};
-    vm_config cfg = {256, 32, 16, 128 * 1024, 0};
+    /* The size picks stack depth and fuel slices, so that exhaustion and
+     * suspension happen at many different points. */
+    vm_config cfg = {(uint32_t)(32u << (size % 5)), (uint32_t)(4 + size % 29),
+                     16, 128 * 1024, 0};
+    uint64_t slice = 1 + size % 997;
     vm_arena a;
     vm_module *m;
     vm_instance *in;
@@ -64,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         if (vm_export_at(in, i, &name, &len, &ex) == VM_OK &&
             ex.kind == VM_EXTERN_FUNC)
-            run(in, ex.u.func);
+            run(in, ex.u.func, slice);
     }
     return 0;
 }

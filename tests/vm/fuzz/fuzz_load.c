@@ -3,7 +3,7 @@
  * Implements: libFuzzer's LLVMFuzzerTestOneInput over vm_load.
  *
  * The input is copied to a buffer made read-only, so a write to module
- * bytes faults; the arena is small enough that exhaustion is exercised.
+ * bytes faults; the arena varies so that exhaustion is exercised.
  */
 #define _DEFAULT_SOURCE
 #include <stdint.h>
@@ -26,7 +26,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(ro, data, size);
     mprotect(ro, map, PROT_READ);
-    vm_arena_init(&a, arena_buf, sizeof arena_buf);
+    /* The size picks the arena, 2 KiB to 256 KiB, so that exhaustion
+     * strikes at many different points of loading. */
+    vm_arena_init(&a, arena_buf, sizeof arena_buf >> (size % 8));
     if (vm_load(&a, ro, size, &m, &err) != VM_OK)
         err.msg[sizeof err.msg - 1] = '\0';
     munmap(ro, map);
