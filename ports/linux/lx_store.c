@@ -20,7 +20,7 @@
 
 static const char *const item_files[AGENT_ITEM_COUNT] = {
 	"device.key", "device.crt", "device.id", "ca.der", "apps.bin",
-	"log.seq"
+	"log.seq", "log.pending"
 };
 
 static void item_path(const struct lx_port *lx, int item, char *out,

@@ -188,6 +188,7 @@ agent_err agent_run(struct agent *a)
 void agent_fini(struct agent *a)
 {
 	agent_tls_close(a);
+	agent_rec_save(a);
 	wolfSSL_Cleanup();
 	agent_wipe(a->rx, sizeof(a->rx));
 	agent_wipe(a->tx, sizeof(a->tx));

@@ -179,7 +179,8 @@ const struct agent_app_rec *agent_app_find(const struct agent *a,
 /* The i-th log record still held (0 is the oldest), or NULL. */
 const struct agent_rec *agent_rec_at(const struct agent *a, uint32_t i);
 
-/* Releases TLS state and wipes key material. */
+/* Keeps the log records not yet acknowledged for the next start,
+ * releases TLS state and wipes buffers. */
 void agent_fini(struct agent *a);
 
 const char *agent_strerror(agent_err err);

@@ -28,8 +28,11 @@ void agent_rec_push(struct agent *a, uint32_t app_id, uint8_t level,
 		    const char *text, size_t len);
 /* Forgets records up to seq (a log-ack). */
 void agent_rec_ack(struct agent *a, uint64_t seq);
-/* Loads the reserved sequence block; the next seq starts past it. */
+/* Loads the reserved sequence block (the next seq starts past it) and
+ * the records a clean stop kept. */
 agent_err agent_seq_init(struct agent *a);
+/* Keeps the records not yet acknowledged for the next start. */
+void agent_rec_save(struct agent *a);
 /* A pseudo-random word, for jitter only. */
 uint32_t agent_rand(struct agent *a);
 uint64_t agent_now(const struct agent *a);

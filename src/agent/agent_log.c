@@ -64,6 +64,51 @@ static agent_err seq_reserve(struct agent *a)
 	return AGENT_OK;
 }
 
+/* The kept records must fit the scratch buffer they pass through. */
+typedef char recs_fit[(sizeof(uint32_t) + AGENT_LOG_RECS *
+		       sizeof(struct agent_rec) <=
+		       PROTO_HDR_LEN + AGENT_FRAME_MAX) ? 1 : -1];
+
+void agent_rec_save(struct agent *a)
+{
+	const struct agent_port *p = a->port;
+	uint32_t n = a->rec_count, i;
+	size_t len = sizeof(n);
+
+	if (n == 0)
+		return;
+	memcpy(a->tx, &n, sizeof(n));
+	for (i = 0; i < n; i++) {
+		memcpy(a->tx + len, agent_rec_at(a, i), sizeof(a->recs[0]));
+		len += sizeof(a->recs[0]);
+	}
+	if (p->storage->save(p->storage_ctx, AGENT_ITEM_LOGS, a->tx,
+			     len) != 0)
+		agent_log(a, AGENT_WARN, MOD, "%u records not kept",
+			  (unsigned)n);
+}
+
+/* Takes back the records kept at the last clean stop, once. */
+static void rec_restore(struct agent *a)
+{
+	const struct agent_port *p = a->port;
+	uint32_t n = 0;
+	long len;
+
+	len = p->storage->load(p->storage_ctx, AGENT_ITEM_LOGS, a->tx,
+			       sizeof(a->tx));
+	if (len >= (long)sizeof(n))
+		memcpy(&n, a->tx, sizeof(n));
+	if (n > AGENT_LOG_RECS ||
+	    (size_t)len != sizeof(n) + n * sizeof(a->recs[0]))
+		n = 0;
+	memcpy(a->recs, a->tx + sizeof(n), n * sizeof(a->recs[0]));
+	a->rec_head = 0;
+	a->rec_count = n;
+	if (len > 0)
+		(void)p->storage->erase(p->storage_ctx, AGENT_ITEM_LOGS);
+}
+
 agent_err agent_seq_init(struct agent *a)
 {
 	const struct agent_port *p = a->port;
@@ -78,7 +123,8 @@ agent_err agent_seq_init(struct agent *a)
 	for (i = 0; n == 8 && i < 8; i++)
 		top |= (uint64_t)buf[i] << (8 * i);
 	a->next_seq = top + 1;
-	a->sent_seq = top;
+	a->sent_seq = 0;
+	rec_restore(a);
 	return seq_reserve(a);
 }
 

@@ -38,6 +38,7 @@ enum agent_item {
 	AGENT_ITEM_CA,      /* fleet CA certificate, DER */
 	AGENT_ITEM_APPS,    /* application table */
 	AGENT_ITEM_SEQ,     /* log sequence numbers reserved so far */
+	AGENT_ITEM_LOGS,    /* records not yet acknowledged at a clean stop */
 	AGENT_ITEM_COUNT
 };
 

@@ -153,10 +153,13 @@ static void case_lifecycle(void)
 }
 
 /* After a restart: counter running again, sensor stopped, hash failure
- * still failed; log sequence numbers are never reused. */
+ * still failed; records not yet acknowledged are kept, and their
+ * sequence numbers are never reused. */
 static void case_restart(void)
 {
 	uint64_t before = fx_agent.next_seq;
+	uint64_t oldest = agent_rec_at(&fx_agent, 0)->seq;
+	uint32_t held = fx_agent.rec_count;
 
 	fx_stop();
 	start_agent();
@@ -164,11 +167,13 @@ static void case_restart(void)
 	CHECK(state(3) == PROTO_APP_INSTALLED);
 	CHECK(state(4) == PROTO_APP_INSTALLED);
 	CHECK(state(6) == PROTO_APP_FAILED);
+	CHECK(fx_agent.rec_count == held);
+	CHECK(agent_rec_at(&fx_agent, 0)->seq == oldest);
 	CHECK(fx_agent.next_seq >= before);
 	fx_run_for(700);
 	CHECK(count_recs(2, "count 1") >= 1);
-	CHECK(agent_rec_at(&fx_agent, 0) == NULL ||
-	      agent_rec_at(&fx_agent, 0)->seq >= before);
+	CHECK(agent_rec_at(&fx_agent, fx_agent.rec_count - 1)->seq >=
+	      before);
 }
 
 int main(int argc, char **argv)

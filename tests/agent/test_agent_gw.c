@@ -132,7 +132,7 @@ static void dev_start(struct dev *d, const struct td_gw *g,
 		execl(dev_bin, dev_bin, "--gateway", gwaddr, "--data-dir",
 		      d->dir, "--ca", g->ca, "--name", name,
 		      "--backoff-min", "200ms", "--backoff-max", "800ms",
-		      (char *)NULL);
+		      "--log-level", "debug", (char *)NULL);
 		_exit(127);
 	}
 }
@@ -447,12 +447,31 @@ static int wait_counts(struct td_gw *g, int want, int ms)
 	return 0;
 }
 
+/* The last count the device's console shows app 7 printing (debug
+ * lines "app 7: count N"), or -1. */
+static int last_count(const char *log)
+{
+	char line[512];
+	FILE *f = fopen(log, "r");
+	int n = -1, v;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "app 7: count ");
+
+		if (p && sscanf(p, "app 7: count %d", &v) == 1)
+			n = v;
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
 /* A running app: status, publish and log lines reach the gateway in
  * order, none lost or doubled across a killed gateway; a device
  * restart brings the app back. */
 static void case_apps(struct td_gw *g)
 {
-	int vals[512], n, i, runs = 0;
+	int vals[512], n, i, runs = 0, last, first_max = 0;
 	struct dev d;
 
 	CHECK(provision("dev") == 0);
@@ -470,8 +489,10 @@ static void case_apps(struct td_gw *g)
 	n = stored_counts(g, vals, 512);
 	CHECK(wait_counts(g, n + 3, 5000));
 
-	/* Device restart: the app is restored and counts from 1 again. */
+	/* Device restart: the app is restored and counts from 1 again;
+	 * what the first run said last arrives too (kept at the stop). */
 	CHECK(dev_stop(&d) == 0);
+	last = last_count(d.log);
 	dev_start(&d, g, "dev");
 	CHECK(file_wait(g->log, "app 7 state 3", 3, 10000));
 	n = stored_counts(g, vals, 512);
@@ -489,9 +510,12 @@ static void case_apps(struct td_gw *g)
 			runs++;
 		else
 			CHECK(i > 0 && vals[i] == vals[i - 1] + 1);
+		if (runs == 1)
+			first_max = vals[i];
 	}
 	CHECK(runs == 2);
 	CHECK(n >= 8);
+	CHECK(last > 0 && first_max == last);
 }
 
 int main(int argc, char **argv)
