@@ -431,6 +431,48 @@ static void test_page_size(void)
     free(buf);
 }
 
+/* A function with 100000 i64 locals: a trap on a small value stack, a
+ * normal call on a big one; never a crash. */
+static const uint8_t big_locals_module[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+    0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+    0x03, 0x02, 0x01, 0x00,
+    0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,
+    0x0A, 0x08, 0x01, 0x06, 0x01, 0xA0, 0x8D, 0x06, 0x7E, 0x0B,
+};
+
+static void test_big_locals(void)
+{
+    static const struct {
+        uint32_t slots;
+        vm_rc rc;
+    } cases[] = {{0, VM_ERR_TRAP}, {100000, VM_ERR_TRAP}, {100002, VM_OK}};
+    uint8_t *buf = malloc(2 * ARENA);
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vm_config cfg = {cases[i].slots, 0, 0, 0, 0};
+        vm_arena a;
+        vm_module *m;
+        vm_instance *in;
+        vm_error err;
+        vm_rc rc;
+
+        vm_arena_init(&a, buf, 2 * ARENA);
+        rc = vm_load(&a, big_locals_module, sizeof big_locals_module, &m,
+                     &err);
+        if (rc == VM_OK)
+            rc = vm_instantiate(&a, m, NULL, &cfg, &in, &err);
+        if (rc == VM_OK)
+            rc = vm_invoke(in, vm_export_func(in, "f"), NULL, 0, NULL, 0,
+                           &err);
+        CHECK(rc == cases[i].rc && (rc == VM_OK ||
+                                    err.trap == VM_TRAP_STACK_EXHAUSTED),
+              "%u slots: rc %d %s", cases[i].slots, rc, err.msg);
+    }
+    free(buf);
+}
+
 /* Bad modules: the error names the section, the offset and the rule. */
 static void test_bad_modules(void)
 {
@@ -589,7 +631,7 @@ int main(int argc, char **argv)
         {"interleave", test_interleave}, {"host_suspend", test_host_suspend},
         {"link", test_link}, {"arena", test_arena},
         {"readonly", test_readonly}, {"page_size", test_page_size},
-        {"bad_modules", test_bad_modules},
+        {"bad_modules", test_bad_modules}, {"big_locals", test_big_locals},
         {"instance_ram", test_instance_ram}, {"wasi", test_wasi},
     };
     size_t i;
