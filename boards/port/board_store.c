@@ -20,6 +20,9 @@
 #define STORE_DATA_MAX (STORE_COPY - STORE_HDR)
 #define STORE_SLOT_BASE (64u * 1024u)
 
+_Static_assert(AGENT_ITEM_COUNT * 2u * STORE_COPY <= STORE_SLOT_BASE,
+               "items overlap the slots");
+
 /* The header in front of each copy of an item. */
 struct store_hdr {
     uint32_t magic;

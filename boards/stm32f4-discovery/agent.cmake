@@ -6,5 +6,5 @@ set(board_agent_defs
   BOARD_AGENT_ARENA_SIZE=96*1024u
   AGENT_MAX_APPS=1u AGENT_FRAME_MAX=4096u AGENT_LOG_RECS=16u)
 set(board_agent_link -Wl,--defsym,__stack_size=16384
-  -Wl,--defsym,__heap_min=32768)
+  -Wl,--defsym,__heap_min=16384)
 set(board_agent_fits ON)
