@@ -158,7 +158,7 @@ gw_err gw_db_enroll(struct gw_db *db, const char *id, const char *name,
 	if (rc != GW_OK)
 		return rc;
 	rc = prep(db, &st, "INSERT INTO devices(id, name, enrolled_at, peer)"
-		  " VALUES(?, ?, ?, ?)", "tiut", id, name, now, peer);
+		  " VALUES(?, ?, ?, ?)", "ttut", id, name, now, peer);
 	if (rc == GW_OK)
 		rc = run(db, st, NULL);
 	if (rc == GW_OK)

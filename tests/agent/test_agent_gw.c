@@ -252,6 +252,7 @@ static void case_enroll(struct td_gw *g)
 	CHECK(strncmp(id, "wb-", 3) == 0);
 	CHECK(dev_state(g, id, "connected"));
 	CHECK(dev_has(g, id, "\"board\":\"linux\""));
+	CHECK(dev_has(g, id, "\"name\":\"dev\""));
 	CHECK(dev_stop(&d) == 0);
 	CHECK(file_wait(g->log, "goodbye from device", 1, 5000));
 	CHECK(dev_state(g, id, "disconnected"));
