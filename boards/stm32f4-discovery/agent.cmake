@@ -2,7 +2,7 @@
 # firmware"): slots and arenas, the agent's build-time limits, budgets.
 # SPDX-License-Identifier: Apache-2.0
 set(board_agent_defs
-  BOARD_AGENT_NSLOTS=1u BOARD_AGENT_SLOT_SIZE=16*1024u
+  BOARD_AGENT_NSLOTS=1u BOARD_AGENT_SLOT_SIZE=24*1024u
   BOARD_AGENT_ARENA_SIZE=96*1024u
   AGENT_MAX_APPS=1u AGENT_FRAME_MAX=4096u AGENT_LOG_RECS=16u)
 set(board_agent_link -Wl,--defsym,__stack_size=16384
