@@ -29,13 +29,17 @@ typedef struct vm_importdef {
 } vm_importdef;
 
 /* One branch of a function body, in the order the branches occur: the
- * interpreter walks these beside the code (Titzer's side table). */
+ * interpreter walks these beside the code (Titzer's side table). Targets
+ * are pointers, so a taken branch needs no base registers. */
 typedef struct vm_branch {
-    uint32_t pc;          /* target, as offset in the module bytes */
-    uint32_t stp;         /* side-table index at the target */
-    uint32_t height;      /* slots above the frame base kept below */
-    uint32_t arity;       /* values carried to the target, or'ed with
-                             VM_BRANCH_LOOP for a loop's back edge */
+    const uint8_t *pc;          /* target in the module bytes */
+    const struct vm_branch *at; /* side-table position at the target;
+                                   while validating a forward branch, the
+                                   next entry waiting for the same label */
+    uint32_t height;            /* slots above the frame base kept below */
+    uint32_t arity;             /* values carried to the target, or'ed
+                                   with VM_BRANCH_LOOP for a loop's back
+                                   edge */
 } vm_branch;
 
 #define VM_BRANCH_LOOP 0x80000000u

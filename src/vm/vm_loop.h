@@ -7,7 +7,9 @@
  * Included once, by vm_exec.c through vm_loop_goto.h or vm_loop_switch.h,
  * which define VM_OP(opcode) (a handler's label), VM_NEXT (go to the next
  * instruction), VM_OP_DEFAULT, VM_LOOP_BEGIN, VM_LOOP_END and
- * VM_DISPATCH_TABLE. Each handler is a few lines over static helpers.
+ * VM_DISPATCH_TABLE. Each handler is a few lines over static helpers; a
+ * handler shared by several opcodes reads its own from pc[-1], so the
+ * dispatch keeps no opcode register.
  */
 
 /* Runs top's prepared call until it returns (VM_OK), fuel runs out or a
@@ -17,8 +19,8 @@ static vm_rc run(vm_instance *top, uint64_t fuel, vm_error *err)
 {
     VM_DISPATCH_TABLE
     regs r;
-    const uint8_t *pc, *base, *fend;
-    const vm_branch *stp, *side;
+    const uint8_t *pc, *fend;
+    const vm_branch *stp;
     uint64_t *sp, *fp, ea, msize;
     uint8_t *mem, op;
     vm_instance *in;
@@ -32,12 +34,10 @@ static vm_rc run(vm_instance *top, uint64_t fuel, vm_error *err)
     pc = r.pc; stp = r.stp; sp = r.sp; fp = r.fp;
 reload:
     in = r.fn->inst;
-    base = in->mod->bytes;
     mem = in->mem ? in->mem->data : NULL;
     msize = in->mem ? in->mem->size : 0;
 reload_fn:
     fend = r.fn->def->end;
-    side = r.fn->def->side;
     VM_LOOP_BEGIN
 
     /* Control. */
@@ -49,13 +49,13 @@ reload_fn:
             pc = skip_bt(pc);
             stp++;
         } else {
-            pc = base + stp->pc;
-            stp = side + stp->stp;
+            pc = stp->pc;
+            stp = stp->at;
         }
         VM_NEXT;
     VM_OP(0x05)
-        pc = base + stp->pc;
-        stp = side + stp->stp;
+        pc = stp->pc;
+        stp = stp->at;
         VM_NEXT;
     VM_OP(0x0B)
         if (pc - 1 == fend)
@@ -70,8 +70,8 @@ reload_fn:
         if (dst + n != sp)
             memmove(dst, sp - n, (size_t)n * 8);
         sp = dst + n;
-        pc = base + stp->pc;
-        stp = side + stp->stp;
+        pc = stp->pc;
+        stp = stp->at;
         if (back) {
             /* Fuel: one unit per loop iteration, paid on the back edge;
              * a suspension resumes at the top of the loop body. */
@@ -189,6 +189,7 @@ reload_fn:
         VM_NEXT;
     VM_OP(0x2C) VM_OP(0x2E) VM_OP(0x2F) VM_OP(0x30) VM_OP(0x31)
     VM_OP(0x32) VM_OP(0x33) VM_OP(0x34) VM_OP(0x35)
+        op = pc[-1];
         ea = memarg(&pc, sp[-1]);
         if (ea + access_size[op - 0x28] > msize)
             goto oob;
@@ -216,6 +217,7 @@ reload_fn:
         mem[ea] = (uint8_t)sp[1];
         VM_NEXT;
     VM_OP(0x3B) VM_OP(0x3D) VM_OP(0x3E)
+        op = pc[-1];
         sp -= 2;
         ea = memarg(&pc, sp[0]);
         if (ea + access_size[op - 0x28] > msize)
@@ -286,6 +288,7 @@ reload_fn:
     VM_OP(0x6B) sp--; sp[-1] = (uint32_t)(sp[-1] - sp[0]); VM_NEXT;
     VM_OP(0x6C) sp--; sp[-1] = u32v(sp[-1]) * u32v(sp[0]); VM_NEXT;
     VM_OP(0x6D) VM_OP(0x6E) VM_OP(0x6F) VM_OP(0x70)
+        op = pc[-1];
         sp--;
         if ((t = op_div32(op, sp)) != VM_TRAP_NONE)
             goto do_trap;
@@ -307,6 +310,7 @@ reload_fn:
     VM_OP(0x7D) sp--; sp[-1] -= sp[0]; VM_NEXT;
     VM_OP(0x7E) sp--; sp[-1] *= sp[0]; VM_NEXT;
     VM_OP(0x7F) VM_OP(0x80) VM_OP(0x81) VM_OP(0x82)
+        op = pc[-1];
         sp--;
         if ((t = op_div64(op, sp)) != VM_TRAP_NONE)
             goto do_trap;
@@ -332,9 +336,11 @@ reload_fn:
     VM_OP(0x8B) VM_OP(0x8C) VM_OP(0x8D) VM_OP(0x8E) VM_OP(0x8F) VM_OP(0x90)
     VM_OP(0x91) VM_OP(0x99) VM_OP(0x9A) VM_OP(0x9B) VM_OP(0x9C) VM_OP(0x9D)
     VM_OP(0x9E) VM_OP(0x9F)
+        op = pc[-1];
         op_float(op, sp);
         VM_NEXT;
     VM_OP(0x96) VM_OP(0x97) VM_OP(0x98) VM_OP(0xA4) VM_OP(0xA5) VM_OP(0xA6)
+        op = pc[-1];
         sp--;
         op_float(op, sp);
         VM_NEXT;
@@ -345,15 +351,18 @@ reload_fn:
     VM_OP(0xAD) sp[-1] = (uint32_t)sp[-1]; VM_NEXT;
     VM_OP(0xA8) VM_OP(0xA9) VM_OP(0xAA) VM_OP(0xAB) VM_OP(0xAE) VM_OP(0xAF)
     VM_OP(0xB0) VM_OP(0xB1)
+        op = pc[-1];
         if ((t = op_trunc(op, &sp[-1])) != VM_TRAP_NONE)
             goto do_trap;
         VM_NEXT;
     VM_OP(0xB2) VM_OP(0xB3) VM_OP(0xB4) VM_OP(0xB5) VM_OP(0xB6) VM_OP(0xB7)
     VM_OP(0xB8) VM_OP(0xB9) VM_OP(0xBA) VM_OP(0xBB)
+        op = pc[-1];
         op_convert(op, &sp[-1]);
         VM_NEXT;
     VM_OP(0xBC) VM_OP(0xBD) VM_OP(0xBE) VM_OP(0xBF) VM_NEXT;
     VM_OP(0xC0) VM_OP(0xC1) VM_OP(0xC2) VM_OP(0xC3) VM_OP(0xC4)
+        op = pc[-1];
         op_extend(op, &sp[-1]);
         VM_NEXT;
 

@@ -43,11 +43,7 @@
 #define VM_LOOP_BEGIN VM_NEXT;
 #define VM_OP(x) L_##x:
 #define VM_OP_DEFAULT L_bad:
-#define VM_NEXT                                                            \
-    do {                                                                   \
-        op = *pc++;                                                        \
-        goto *vm_labels[op];                                               \
-    } while (0)
+#define VM_NEXT goto *vm_labels[*pc++]
 #define VM_LOOP_END
 
 #include "vm_loop.h"

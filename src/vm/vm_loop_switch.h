@@ -3,7 +3,7 @@
  * Implements: no specification section; a build choice of vm_exec.c.
  */
 #define VM_DISPATCH_TABLE
-#define VM_LOOP_BEGIN for (;;) { op = *pc++; switch (op) {
+#define VM_LOOP_BEGIN for (;;) { switch (*pc++) {
 #define VM_OP(x) case x:
 #define VM_OP_DEFAULT default:
 #define VM_NEXT continue

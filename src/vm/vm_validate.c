@@ -20,9 +20,10 @@ typedef struct ctrl {
     uint32_t np, nr;
     const uint8_t *params, *results;
     uint32_t height;      /* type-stack height below the params */
-    uint32_t pending;     /* chain of forward branches, index + 1 */
-    uint32_t if_entry;    /* side entry of the if, index + 1 */
-    uint32_t loop_pc, loop_stp;
+    vm_branch *pending;   /* chain of forward branches to this label */
+    vm_branch *if_entry;  /* side entry of the if, until its else */
+    const uint8_t *loop_pc;
+    uint32_t loop_stp;
 } ctrl;
 
 typedef struct val {
@@ -182,11 +183,6 @@ static vm_branch *new_entry(val *v)
     return e;
 }
 
-static uint32_t here(const val *v, const uint8_t *p)
-{
-    return (uint32_t)(p - v->m->bytes);
-}
-
 /* Label types: a loop's parameters, anything else's results. */
 static uint32_t label_arity(const ctrl *c, const uint8_t **types)
 {
@@ -212,22 +208,24 @@ static vm_rc branch_entry(val *v, uint32_t l)
     if (c->kind == K_LOOP) {
         e->arity |= VM_BRANCH_LOOP;
         e->pc = c->loop_pc;
-        e->stp = c->loop_stp;
+        e->at = v->side + c->loop_stp;
     } else {
-        e->pc = c->pending;
-        c->pending = v->nside;
+        e->at = c->pending;
+        c->pending = e;
     }
     return VM_OK;
 }
 
-static void patch_chain(val *v, uint32_t head, uint32_t pc)
+/* Points every branch waiting in chain head at pc, and at the side-table
+ * entries from here on. */
+static void patch_chain(val *v, vm_branch *head, const uint8_t *pc)
 {
-    while (head != 0) {
-        vm_branch *e = &v->side[head - 1];
+    while (head) {
+        vm_branch *next = (vm_branch *)head->at;
 
-        head = e->pc;
-        e->pc = pc;
-        e->stp = v->nside;
+        head->pc = pc;
+        head->at = v->side + v->nside;
+        head = next;
     }
 }
 
@@ -259,7 +257,7 @@ static vm_rc push_ctrl(val *v, uint8_t kind, uint32_t np,
     c->nr = nr;
     c->results = nr == 1 && one ? &c->one : results;
     c->height = v->nts;
-    c->loop_pc = here(v, v->r.p);     /* a loop's body, past its type */
+    c->loop_pc = v->r.p;              /* a loop's body, past its type */
     c->loop_stp = v->nside;
     return push_n(v, params, np);
 }
@@ -306,7 +304,7 @@ static vm_rc op_if(val *v)
         return VM_ERR_NOMEM;
     if ((rc = block(v, K_IF)) != VM_OK)
         return rc;
-    v->cs[v->ncs - 1].if_entry = v->nside;
+    v->cs[v->ncs - 1].if_entry = e;
     return VM_OK;
 }
 
@@ -333,10 +331,10 @@ static vm_rc op_else(val *v)
     if ((rc = branch_entry(v, 0)) != VM_OK)
         return rc;
     c = &v->cs[v->ncs - 1];
-    e = &v->side[c->if_entry - 1];
-    e->pc = here(v, v->r.p);
-    e->stp = v->nside;
-    c->if_entry = 0;
+    e = c->if_entry;
+    e->pc = v->r.p;
+    e->at = v->side + v->nside;
+    c->if_entry = NULL;
     c->kind = K_ELSE;
     c->unreachable = 0;
     return push_n(v, c->params, c->np);
@@ -355,15 +353,15 @@ static vm_rc op_end(val *v, int *done)
         return rc;
     cc = *c;
     if (cc.kind == K_FUNC) {
-        patch_chain(v, cc.pending, here(v, v->op));
+        patch_chain(v, cc.pending, v->op);
         *done = 1;
         v->ncs--;
         return VM_OK;
     }
-    patch_chain(v, cc.pending, here(v, v->r.p));
+    patch_chain(v, cc.pending, v->r.p);
     if (cc.if_entry) {
-        v->side[cc.if_entry - 1].pc = here(v, v->r.p);
-        v->side[cc.if_entry - 1].stp = v->nside;
+        cc.if_entry->pc = v->r.p;
+        cc.if_entry->at = v->side + v->nside;
     }
     v->ncs--;
     return push_n(v, cc.results, cc.nr);
