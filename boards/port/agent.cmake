@@ -46,3 +46,17 @@ target_compile_definitions(${agent_image} PRIVATE ${board_agent_defs})
 target_compile_options(${agent_image} PRIVATE -Wno-unused-parameter)
 target_link_libraries(${agent_image} PRIVATE dep_wolfssl dep_cbor m)
 target_link_options(${agent_image} PRIVATE ${board_agent_link})
+
+# apprun-PROFILE: runs app.wasm in the agent's arena size, to check the
+# budget on the target (tests/firmware, fw_apprun_PROFILE).
+if(board_agent_fits)
+  wasmbed_firmware(apprun ${agent_fw_vm}
+    ${CMAKE_CURRENT_SOURCE_DIR}/port/board_apprun.c
+    ${CMAKE_CURRENT_SOURCE_DIR}/port/board_semihost.c)
+  target_include_directories(apprun-${WASMBED_BOARD} PRIVATE
+    ${agent_src}/vm ${CMAKE_CURRENT_SOURCE_DIR}/port)
+  target_compile_definitions(apprun-${WASMBED_BOARD} PRIVATE
+    ${board_agent_defs})
+  target_link_libraries(apprun-${WASMBED_BOARD} PRIVATE m)
+  target_link_options(apprun-${WASMBED_BOARD} PRIVATE ${board_agent_link})
+endif()
