@@ -8,7 +8,8 @@
 # enrolls with pairing open, connects with mutual TLS 1.3 and shows
 # connected in the gateway's device list; after `wasmbed-emu restart` and
 # after its QEMU is killed it comes back connected, with the same
-# identity (its flash survived). Prints the time from start to connected.
+# identity (its flash survived); a restarted gateway sees it reconnect.
+# Prints the time from start to connected.
 set -euo pipefail
 
 gw=$1 emu=$2 fw=$3 profile=$4
@@ -64,13 +65,17 @@ wait_for() {
     done
 }
 
+start_gateway() {
+    "$gw" --data-dir "$work/gw" --device-listen "127.0.0.1:$dev_port" \
+        --api-listen "127.0.0.1:$api_port" --heartbeat-interval 2s \
+        >>"$work/gw.log" 2>&1 &
+    gw_pid=$!
+    wait_for 20 api GET /api/v1/pairing || fail "gateway did not start"
+}
+
 # The gateway, with pairing open.
 dev_port=$(free_port) api_port=$(free_port)
-"$gw" --data-dir "$work/gw" --device-listen "127.0.0.1:$dev_port" \
-    --api-listen "127.0.0.1:$api_port" --heartbeat-interval 2s \
-    >"$work/gw.log" 2>&1 &
-gw_pid=$!
-wait_for 20 api GET /api/v1/pairing || fail "gateway did not start"
+start_gateway
 api POST /api/v1/pairing/open >/dev/null || fail "cannot open pairing"
 openssl x509 -in "$work/gw/ca.crt" -outform DER -out "$work/ca.der"
 
@@ -111,6 +116,14 @@ wait_for 120 connected_from "$peer" || fail "not connected after kill"
 [[ $(device id) == "$id" && $(device count) == 1 ]] ||
     fail "identity lost across crash"
 echo "$profile: recovered from a killed QEMU"
+
+# The gateway goes away and comes back: the board reconnects by itself.
+peer=$(device peer)
+kill "$gw_pid" && wait "$gw_pid" || true
+gw_pid=
+start_gateway
+wait_for 120 connected_from "$peer" || fail "not connected after gateway"
+echo "$profile: reconnected after a gateway restart"
 grep -q "board: fault" "$work/emu/boards/b1/console.log" &&
     fail "the board faulted"
 # Stack and heap peaks the firmware reported before each connection.
