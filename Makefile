@@ -20,6 +20,7 @@ all: host fw
 help:
 	@echo "make          build host programs (build/bin) and firmware (build/fw)"
 	@echo "make run      the main job"
+	@echo "make demo     the main job, stopping once every device ran an app"
 	@echo "make test     every test: unit, conformance, integration, e2e"
 	@echo "make size     text, data and bss of every firmware image"
 	@echo "make lint     line-width check"
@@ -50,6 +51,10 @@ test: test-build
 
 run: all
 	@scripts/run
+
+# The main job, bounded: exit 0 once every device showed app output.
+demo: all
+	@scripts/run --demo
 
 size: fw
 	@scripts/size-report build/fw
