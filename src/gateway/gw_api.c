@@ -1,28 +1,26 @@
-/* gw_api.c - the gateway's HTTP API: health, devices, pairing.
+/* gw_api.c - the gateway's HTTP API: routing, tokens, devices, pairing.
  * SPDX-License-Identifier: Apache-2.0
  * HTTP/1.1 (RFC 9110) with JSON bodies (RFC 8259) and bearer tokens
- * (RFC 6750 section 2.1); routes are listed in docs/gateway.md.
+ * (RFC 6750 section 2.1); every route is in docs/api.md.
  */
-#include "gw.h"
+#include "gw_api_internal.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 
 #include <event2/buffer.h>
-#include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <jansson.h>
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #define MOD "api"
-#define MAX_BODY 16384
+/* What the HTTP layer reads at most; modules are checked against
+ * --max-module inside it, with a JSON answer. */
+#define MAX_BODY (16u << 20)
 
-struct gw_api {
-	struct evhttp *http;
-};
-
-/* Sends body (consumed) with status code. */
-static void reply(struct evhttp_request *req, int code, json_t *body)
+void gw_reply(struct evhttp_request *req, int code, json_t *body)
 {
 	struct evbuffer *buf = evbuffer_new();
 	char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
@@ -38,32 +36,36 @@ static void reply(struct evhttp_request *req, int code, json_t *body)
 		evbuffer_free(buf);
 }
 
-static void reply_error(struct evhttp_request *req, int code,
-			const char *msg)
+void gw_reply_err(struct evhttp_request *req, int status, const char *code,
+		  const char *fmt, ...)
 {
-	gw_log(GW_INFO, MOD, "%s: %d %s", evhttp_request_get_uri(req), code,
-	       msg);
-	reply(req, code, json_pack("{s:s}", "error", msg));
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	gw_log(status >= 500 ? GW_WARN : GW_INFO, MOD, "%s: %d %s",
+	       evhttp_request_get_uri(req), status, msg);
+	gw_reply(req, status, json_pack("{s:s,s:s,s:i}", "error", msg,
+					"code", code, "status", status));
 }
 
-/* Constant-time check of "Authorization: Bearer <admin token>". */
-static int authorized(struct gw *gw, struct evhttp_request *req)
+void gw_reply_db(struct evhttp_request *req, gw_err rc, const char *what)
 {
-	const char *h = evhttp_find_header(
-		evhttp_request_get_input_headers(req), "Authorization");
-	size_t n = strlen(gw->pki.token);
-
-	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
-		return 0;
-	h += 7;
-	return strlen(h) == n && CRYPTO_memcmp(h, gw->pki.token, n) == 0;
+	if (rc == GW_E_NOTFOUND)
+		gw_reply_err(req, 404, "not_found", "no such %s", what);
+	else if (rc == GW_E_CONFLICT)
+		gw_reply_err(req, 409, "conflict", "the %s is in use or"
+			     " changed; read it again", what);
+	else
+		gw_reply_err(req, 500, "internal", "registry error (%s); see"
+			     " the gateway log", what);
 }
 
-/* Reads a JSON object body; an empty body is an empty object. */
-static json_t *read_body(struct evhttp_request *req, char *err,
-			 size_t cap)
+json_t *gw_body(struct gw_call *c)
 {
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
 	size_t n = evbuffer_get_length(in);
 	json_error_t je;
 	json_t *j;
@@ -72,16 +74,121 @@ static json_t *read_body(struct evhttp_request *req, char *err,
 		return json_object();
 	j = json_loadb((const char *)evbuffer_pullup(in, (ssize_t)n), n, 0,
 		       &je);
-	if (j == NULL)
-		snprintf(err, cap, "malformed JSON: %s", je.text);
-	else if (!json_is_object(j))
-		snprintf(err, cap, "body must be a JSON object");
-	if (j != NULL && !json_is_object(j)) {
+	if (j == NULL) {
+		gw_reply_err(c->req, 400, "bad_json", "malformed JSON at line"
+			     " %d, column %d: %s", je.line, je.column,
+			     je.text);
+		return NULL;
+	}
+	if (!json_is_object(j)) {
 		json_decref(j);
-		j = NULL;
+		gw_reply_err(c->req, 400, "bad_json", "the body must be a JSON"
+			     " object ({...})");
+		return NULL;
 	}
 	return j;
 }
+
+int gw_query_int(struct gw_call *c, const char *key, int64_t lo,
+		 int64_t hi, int64_t dflt, int64_t *v)
+{
+	const char *s = evhttp_find_header(c->query, key);
+	char *end;
+	long long x;
+
+	*v = dflt;
+	if (s == NULL)
+		return 0;
+	x = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || x < lo || x > hi) {
+		gw_reply_err(c->req, 400, "bad_field", "query parameter %s"
+			     " must be an integer from %lld to %lld", key,
+			     (long long)lo, (long long)hi);
+		return -1;
+	}
+	*v = x;
+	return 1;
+}
+
+const char *gw_role_name(enum gw_role r)
+{
+	static const char *const names[] = { "none", "viewer", "operator",
+					     "admin" };
+
+	return names[r];
+}
+
+static enum gw_role role_of(const char *s)
+{
+	if (strcmp(s, "admin") == 0)
+		return ROLE_ADMIN;
+	if (strcmp(s, "operator") == 0)
+		return ROLE_OPERATOR;
+	return strcmp(s, "viewer") == 0 ? ROLE_VIEWER : ROLE_NONE;
+}
+
+gw_err gw_audit(struct gw_call *c, const char *action, const char *target,
+		json_t *detail)
+{
+	return gw_db_audit(c->gw->db, c->actor, gw_role_name(c->role),
+			   action, target, detail);
+}
+
+int gw_name_ok(const char *s, size_t max, int plus)
+{
+	size_t i, n = s ? strlen(s) : 0;
+
+	if (n == 0 || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+		      s[i] == '_' || s[i] == '-' || (plus && s[i] == '+')))
+			return 0;
+	return 1;
+}
+
+void gw_sha256_hex(const void *p, size_t n, char out[GW_SHA_HEX + 1])
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned char md[32];
+	unsigned len = 0;
+	size_t i;
+
+	EVP_Digest(p, n, md, &len, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = digits[md[i] >> 4];
+		out[2 * i + 1] = digits[md[i] & 15];
+	}
+	out[GW_SHA_HEX] = '\0';
+}
+
+/* Who is calling: the bootstrap admin token (constant-time compare)
+ * or a token of the registry, by its hash. */
+static void authenticate(struct gw_call *c)
+{
+	const char *h = evhttp_find_header(
+		evhttp_request_get_input_headers(c->req), "Authorization");
+	const char *boot = c->gw->pki.token;
+	size_t n = strlen(boot);
+	char hash[GW_SHA_HEX + 1], role[12];
+
+	c->role = ROLE_NONE;
+	if (h == NULL || strncmp(h, "Bearer ", 7) != 0)
+		return;
+	h += 7;
+	if (strlen(h) == n && CRYPTO_memcmp(h, boot, n) == 0) {
+		snprintf(c->actor, sizeof(c->actor), "admin");
+		c->role = ROLE_ADMIN;
+		return;
+	}
+	gw_sha256_hex(h, strlen(h), hash);
+	if (gw_db_token_find(c->gw->db, hash, c->actor, role) == GW_OK)
+		c->role = role_of(role);
+}
+
+/* ---- pairing ---- */
 
 static json_t *pairing_json(struct gw *gw)
 {
@@ -93,47 +200,63 @@ static json_t *pairing_json(struct gw *gw)
 	return json_pack("{s:b,s:o}", "open", open, "until_ms", until);
 }
 
-static void pairing_open(struct gw *gw, struct evhttp_request *req)
+static void pairing_get(struct gw_call *c)
 {
-	char err[200];
-	json_t *body = read_body(req, err, sizeof(err));
+	gw_reply(c->req, 200, pairing_json(c->gw));
+}
+
+static void pairing_open(struct gw_call *c)
+{
+	json_t *body = gw_body(c);
 	json_t *d = body ? json_object_get(body, "duration_s") : NULL;
 	uint64_t until = UINT64_MAX;
+	gw_err rc;
 
-	if (body == NULL) {
-		reply_error(req, 400, err);
+	if (body == NULL)
 		return;
-	}
 	if (d != NULL && (!json_is_integer(d) || json_integer_value(d) <= 0
 			  || json_integer_value(d) > 31 * 86400)) {
 		json_decref(body);
-		reply_error(req, 400, "duration_s must be an integer from 1"
-			    " to 2678400 (omit it to stay open until closed)");
+		gw_reply_err(c->req, 400, "bad_field", "duration_s must be an"
+			     " integer from 1 to 2678400 (omit it to stay"
+			     " open until closed)");
 		return;
 	}
 	if (d != NULL)
 		until = gw_now_ms() + 1000u * (uint64_t)json_integer_value(d);
+	rc = gw_db_begin(c->gw->db);
+	if (rc == GW_OK)
+		rc = gw_db_pairing_open(c->gw->db, until);
+	if (rc == GW_OK)
+		rc = gw_audit(c, "pairing.open", NULL, body);
+	rc = gw_db_end(c->gw->db, rc);
 	json_decref(body);
-	if (gw_db_pairing_open(gw->db, until) != GW_OK) {
-		reply_error(req, 500, "registry error");
+	if (rc != GW_OK) {
+		gw_reply_db(c->req, rc, "pairing");
 		return;
 	}
-	gw->pairing_until = until;
-	gw_log(GW_INFO, MOD, "pairing opened %s", until == UINT64_MAX
-	       ? "until closed" : "for a while");
-	reply(req, 200, pairing_json(gw));
+	c->gw->pairing_until = until;
+	gw_reply(c->req, 200, pairing_json(c->gw));
 }
 
-static void pairing_close(struct gw *gw, struct evhttp_request *req)
+static void pairing_close(struct gw_call *c)
 {
-	if (gw_db_pairing_close(gw->db) != GW_OK) {
-		reply_error(req, 500, "registry error");
+	gw_err rc = gw_db_begin(c->gw->db);
+
+	if (rc == GW_OK)
+		rc = gw_db_pairing_close(c->gw->db);
+	if (rc == GW_OK)
+		rc = gw_audit(c, "pairing.close", NULL, NULL);
+	rc = gw_db_end(c->gw->db, rc);
+	if (rc != GW_OK) {
+		gw_reply_db(c->req, rc, "pairing");
 		return;
 	}
-	gw->pairing_until = 0;
-	gw_log(GW_INFO, MOD, "pairing closed");
-	reply(req, 200, pairing_json(gw));
+	c->gw->pairing_until = 0;
+	gw_reply(c->req, 200, pairing_json(c->gw));
 }
+
+/* ---- devices ---- */
 
 /* Adds what only the live session knows to a device object. */
 static void add_live(struct gw *gw, json_t *d)
@@ -150,118 +273,264 @@ static void add_live(struct gw *gw, json_t *d)
 			    json_integer((json_int_t)beat));
 }
 
-static void devices(struct gw *gw, struct evhttp_request *req,
-		    const char *id)
+static void devices_list(struct gw_call *c)
 {
 	json_t *arr = NULL, *d;
 	size_t i;
-	gw_err rc = gw_db_devices_json(gw->db, id, &arr);
+	gw_err rc = gw_db_devices_json(c->gw->db, NULL, &arr);
 
-	if (rc == GW_E_NOTFOUND) {
-		reply_error(req, 404, "no such device");
-		return;
-	}
 	if (rc != GW_OK) {
-		reply_error(req, 500, "registry error");
+		gw_reply_db(c->req, rc, "device");
 		return;
 	}
 	json_array_foreach(arr, i, d)
-		add_live(gw, d);
-	if (id == NULL) {
-		reply(req, 200, json_pack("{s:o}", "devices", arr));
+		add_live(c->gw, d);
+	gw_reply(c->req, 200, json_pack("{s:o}", "devices", arr));
+}
+
+static void device_get(struct gw_call *c)
+{
+	json_t *arr = NULL, *apps = NULL, *d;
+	gw_err rc = gw_db_devices_json(c->gw->db, c->seg[1], &arr);
+
+	if (rc == GW_OK)
+		rc = gw_db_targets_json(c->gw->db, -1, c->seg[1], &apps);
+	if (rc != GW_OK) {
+		json_decref(arr);
+		gw_reply_db(c->req, rc, "device");
 		return;
 	}
-	reply(req, 200, json_incref(json_array_get(arr, 0)));
+	d = json_incref(json_array_get(arr, 0));
 	json_decref(arr);
+	add_live(c->gw, d);
+	json_object_set_new(d, "apps", apps);
+	gw_reply(c->req, 200, d);
 }
 
 /* Revocation is durable before the reply; any session is cut at once. */
-static void revoke(struct gw *gw, struct evhttp_request *req,
-		   const char *id)
+static void device_revoke(struct gw_call *c)
 {
-	gw_err rc = gw_db_revoke(gw->db, id);
+	const char *id = c->seg[1];
+	gw_err rc = gw_db_begin(c->gw->db);
 
-	if (rc == GW_E_NOTFOUND) {
-		reply_error(req, 404, "no such device");
-		return;
-	}
+	if (rc == GW_OK)
+		rc = gw_db_revoke(c->gw->db, id);
+	if (rc == GW_OK)
+		rc = gw_audit(c, "device.revoke", id, NULL);
+	rc = gw_db_end(c->gw->db, rc);
 	if (rc != GW_OK) {
-		reply_error(req, 500, "registry error");
+		gw_reply_db(c->req, rc, "device");
 		return;
 	}
-	gw_log(GW_INFO, MOD, "device %s revoked", id);
-	gw_dev_drop(gw, id, "device revoked");
-	reply(req, 200, json_pack("{s:s,s:b}", "id", id, "revoked", 1));
+	gw_dev_drop(c->gw, id, "device revoked");
+	gw_reply(c->req, 200, json_pack("{s:s,s:b}", "id", id, "revoked",
+					1));
 }
 
-static int valid_id(const char *s, size_t n)
+static void device_delete(struct gw_call *c)
 {
+	const char *id = c->seg[1];
+	gw_err rc = gw_db_begin(c->gw->db);
+
+	if (rc == GW_OK)
+		rc = gw_db_revoke(c->gw->db, id);
+	if (rc == GW_OK)
+		rc = gw_db_device_delete(c->gw->db, id);
+	if (rc == GW_OK)
+		rc = gw_audit(c, "device.delete", id, NULL);
+	rc = gw_db_end(c->gw->db, rc);
+	if (rc != GW_OK) {
+		gw_reply_db(c->req, rc, "device");
+		return;
+	}
+	gw_dev_drop(c->gw, id, "device deleted");
+	gw_reply(c->req, 200, json_pack("{s:s,s:b}", "id", id, "deleted",
+					1));
+}
+
+/* ---- routing ---- */
+
+struct route {
+	const char *path; /* segments, '*' matches any one */
+	enum evhttp_cmd_type method;
+	enum gw_role role;
+	void (*fn)(struct gw_call *c);
+};
+
+static const struct route routes[] = {
+	{ "devices", EVHTTP_REQ_GET, ROLE_VIEWER, devices_list },
+	{ "devices/*", EVHTTP_REQ_GET, ROLE_VIEWER, device_get },
+	{ "devices/*", EVHTTP_REQ_DELETE, ROLE_ADMIN, device_delete },
+	{ "devices/*/revoke", EVHTTP_REQ_POST, ROLE_ADMIN, device_revoke },
+	{ "devices/*/logs", EVHTTP_REQ_GET, ROLE_VIEWER, gw_api_logs },
+	{ "pairing", EVHTTP_REQ_GET, ROLE_VIEWER, pairing_get },
+	{ "pairing/open", EVHTTP_REQ_POST, ROLE_OPERATOR, pairing_open },
+	{ "pairing/close", EVHTTP_REQ_POST, ROLE_OPERATOR, pairing_close },
+	{ "apps", EVHTTP_REQ_GET, ROLE_VIEWER, gw_api_app_list },
+	{ "apps", EVHTTP_REQ_POST, ROLE_OPERATOR, gw_api_app_upload },
+	{ "apps/*", EVHTTP_REQ_GET, ROLE_VIEWER, gw_api_app_get },
+	{ "apps/*/*", EVHTTP_REQ_GET, ROLE_VIEWER, gw_api_app_get },
+	{ "apps/*/*", EVHTTP_REQ_DELETE, ROLE_OPERATOR, gw_api_app_delete },
+	{ "deployments", EVHTTP_REQ_GET, ROLE_VIEWER, gw_api_dep_list },
+	{ "deployments", EVHTTP_REQ_POST, ROLE_OPERATOR, gw_api_dep_create },
+	{ "deployments/*", EVHTTP_REQ_GET, ROLE_VIEWER, gw_api_dep_get },
+	{ "deployments/*", EVHTTP_REQ_PATCH, ROLE_OPERATOR,
+	  gw_api_dep_patch },
+	{ "deployments/*", EVHTTP_REQ_DELETE, ROLE_OPERATOR,
+	  gw_api_dep_delete },
+	{ "deployments/*/devices", EVHTTP_REQ_GET, ROLE_VIEWER,
+	  gw_api_dep_targets },
+	{ "audit", EVHTTP_REQ_GET, ROLE_ADMIN, gw_api_audit },
+	{ "tokens", EVHTTP_REQ_GET, ROLE_ADMIN, gw_api_tokens },
+	{ "tokens", EVHTTP_REQ_POST, ROLE_ADMIN, gw_api_token_create },
+	{ "tokens/*", EVHTTP_REQ_DELETE, ROLE_ADMIN, gw_api_token_revoke },
+};
+
+static const char *method_name(enum evhttp_cmd_type m)
+{
+	switch (m) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	default:
+		return "?";
+	}
+}
+
+/* 1 if the route's pattern matches the call's segments. */
+static int path_matches(const char *pat, const struct gw_call *c)
+{
+	size_t i = 0, n;
+
+	for (; *pat != '\0' && i < c->n_seg; i++) {
+		n = strcspn(pat, "/");
+		if (!(n == 1 && *pat == '*') &&
+		    (strlen(c->seg[i]) != n ||
+		     strncmp(pat, c->seg[i], n) != 0))
+			return 0;
+		pat += n;
+		if (*pat == '/')
+			pat++;
+	}
+	return *pat == '\0' && i == c->n_seg;
+}
+
+/* The method asked for, after X-HTTP-Method-Override on a POST. */
+static enum evhttp_cmd_type method_of(struct evhttp_request *req)
+{
+	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	const char *o = evhttp_find_header(
+		evhttp_request_get_input_headers(req),
+		"X-HTTP-Method-Override");
+
+	if (m != EVHTTP_REQ_POST || o == NULL)
+		return m;
+	if (strcmp(o, "PATCH") == 0)
+		return EVHTTP_REQ_PATCH;
+	return strcmp(o, "DELETE") == 0 ? EVHTTP_REQ_DELETE : m;
+}
+
+static void dispatch(struct gw_call *c)
+{
+	enum evhttp_cmd_type m = method_of(c->req);
+	char allowed[64] = "";
 	size_t i;
 
-	if (n == 0 || n > GW_ID_LEN)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '-' ||
-		      (s[i] >= '0' && s[i] <= '9')))
-			return 0;
-	return 1;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!path_matches(routes[i].path, c))
+			continue;
+		if (routes[i].method != m) {
+			snprintf(allowed + strlen(allowed),
+				 sizeof(allowed) - strlen(allowed), "%s%s",
+				 allowed[0] ? " or " : "",
+				 method_name(routes[i].method));
+			continue;
+		}
+		if (c->role < routes[i].role) {
+			gw_reply_err(c->req, 403, "forbidden", "this needs"
+				     " the %s role; the token has %s",
+				     gw_role_name(routes[i].role),
+				     gw_role_name(c->role));
+			return;
+		}
+		routes[i].fn(c);
+		return;
+	}
+	if (allowed[0])
+		gw_reply_err(c->req, 405, "method", "use %s", allowed);
+	else
+		gw_reply_err(c->req, 404, "not_found", "no such route (see"
+			     " docs/api.md)");
 }
 
-/* Routes /api/v1/devices[/ID[/revoke]]. */
-static void route_devices(struct gw *gw, struct evhttp_request *req,
-			  const char *rest, int get)
+/* Splits path into c->seg; 0, or -1 if it has too many or bad ones. */
+static int split(char *path, struct gw_call *c)
 {
-	char id[GW_ID_LEN + 1];
-	const char *slash = strchr(rest, '/');
-	size_t n = slash ? (size_t)(slash - rest) : strlen(rest);
+	char *p = path, *slash;
 
-	if (*rest == '\0') {
-		if (get)
-			devices(gw, req, NULL);
-		else
-			reply_error(req, 405, "use GET");
-		return;
+	c->n_seg = 0;
+	while (*p != '\0') {
+		if (c->n_seg == GW_SEGS)
+			return -1;
+		slash = strchr(p, '/');
+		if (slash != NULL)
+			*slash = '\0';
+		if (!gw_name_ok(p, 64, 1))
+			return -1;
+		c->seg[c->n_seg++] = p;
+		if (slash == NULL)
+			break;
+		p = slash + 1;
 	}
-	if (!valid_id(rest, n)) {
-		reply_error(req, 404, "no such device");
-		return;
-	}
-	memcpy(id, rest, n);
-	id[n] = '\0';
-	if (slash == NULL && get)
-		devices(gw, req, id);
-	else if (slash != NULL && strcmp(slash, "/revoke") == 0 && !get)
-		revoke(gw, req, id);
-	else if (slash == NULL || strcmp(slash, "/revoke") == 0)
-		reply_error(req, 405, slash ? "use POST" : "use GET");
-	else
-		reply_error(req, 404, "no such route");
+	return 0;
 }
 
 static void route_api(struct gw *gw, struct evhttp_request *req,
-		      const char *path, int get)
+		      const char *path, const struct evhttp_uri *uri)
 {
-	if (!authorized(gw, req)) {
+	struct gw_call c;
+	struct evkeyvalq q;
+	char buf[300];
+	const char *qs = evhttp_uri_get_query(uri);
+
+	memset(&c, 0, sizeof(c));
+	TAILQ_INIT(&q);
+	c.gw = gw;
+	c.req = req;
+	c.query = &q;
+	authenticate(&c);
+	snprintf(buf, sizeof(buf), "%s", path);
+	if (c.role == ROLE_NONE) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 				  "WWW-Authenticate", "Bearer");
-		reply_error(req, 401, "missing or wrong bearer token");
-	} else if (strncmp(path, "devices", 7) == 0 &&
-		   (path[7] == '\0' || path[7] == '/')) {
-		route_devices(gw, req, path[7] ? path + 8 : "", get);
-	} else if (strcmp(path, "pairing") == 0) {
-		if (get)
-			reply(req, 200, pairing_json(gw));
-		else
-			reply_error(req, 405, "use GET");
-	} else if (strcmp(path, "pairing/open") == 0 && !get) {
-		pairing_open(gw, req);
-	} else if (strcmp(path, "pairing/close") == 0 && !get) {
-		pairing_close(gw, req);
-	} else if (strncmp(path, "pairing/", 8) == 0) {
-		reply_error(req, 405, "use POST");
+		gw_reply_err(req, 401, "unauthorized", "missing, unknown or"
+			     " revoked bearer token (Authorization: Bearer"
+			     " TOKEN)");
+	} else if (strlen(path) >= sizeof(buf) || split(buf, &c) != 0) {
+		gw_reply_err(req, 404, "not_found", "no such route (see"
+			     " docs/api.md)");
+	} else if (qs != NULL && evhttp_parse_query_str(qs, &q) != 0) {
+		gw_reply_err(req, 400, "bad_field", "malformed query string");
 	} else {
-		reply_error(req, 404, "no such route");
+		dispatch(&c);
 	}
+	evhttp_clear_headers(&q);
+}
+
+static void health(struct gw *gw, struct evhttp_request *req)
+{
+	uint64_t until;
+	int ok = gw_db_pairing_get(gw->db, &until) == GW_OK;
+
+	gw_reply(req, ok ? 200 : 503, json_pack(
+		"{s:s,s:I,s:s}", "status", ok ? "ok" : "degraded",
+		"sessions", (json_int_t)gw_dev_count(gw), "registry",
+		ok ? "ok" : "error"));
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -272,17 +541,20 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 
 	if (path == NULL) {
-		reply_error(req, 400, "bad request target");
-	} else if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_POST) {
-		reply_error(req, 405, "only GET and POST");
-	} else if (strcmp(path, "/health") == 0) {
-		reply(req, 200, json_pack("{s:s,s:I}", "status", "ok",
-					  "sessions",
-					  (json_int_t)gw_dev_count(gw)));
+		gw_reply_err(req, 400, "bad_field", "bad request target");
 	} else if (strncmp(path, "/api/v1/", 8) == 0) {
-		route_api(gw, req, path + 8, cmd == EVHTTP_REQ_GET);
+		route_api(gw, req, path + 8, uri);
+	} else if (cmd != EVHTTP_REQ_GET &&
+		   (strcmp(path, "/health") == 0 ||
+		    strcmp(path, "/metrics") == 0)) {
+		gw_reply_err(req, 405, "method", "use GET");
+	} else if (strcmp(path, "/health") == 0) {
+		health(gw, req);
+	} else if (strcmp(path, "/metrics") == 0) {
+		gw_api_metrics(gw, req);
 	} else {
-		reply_error(req, 404, "no such route");
+		gw_reply_err(req, 404, "not_found", "no such route (see"
+			     " docs/api.md)");
 	}
 }
 
@@ -297,10 +569,10 @@ gw_err gw_api_start(struct gw *gw)
 	if (api->http == NULL)
 		return GW_E_NOMEM;
 	evhttp_set_max_body_size(api->http, MAX_BODY);
-	evhttp_set_timeout(api->http, 30);
+	evhttp_set_timeout(api->http, 90);
 	evhttp_set_allowed_methods(api->http, EVHTTP_REQ_GET |
 				   EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
-				   EVHTTP_REQ_DELETE);
+				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, on_request, gw);
 	if (evhttp_bind_socket_with_handle(api->http, gw->conf.api_host,
 					   gw->conf.api_port) == NULL) {
@@ -317,6 +589,7 @@ void gw_api_free(struct gw *gw)
 {
 	if (gw->api == NULL)
 		return;
+	gw_api_waiters_free(gw);
 	if (gw->api->http)
 		evhttp_free(gw->api->http);
 	free(gw->api);

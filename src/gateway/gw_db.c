@@ -12,11 +12,9 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#define MOD "db"
+#include "gw_db_internal.h"
 
-struct gw_db {
-	sqlite3 *h;
-};
+#define MOD "db"
 
 static const char schema[] =
 	"PRAGMA journal_mode=WAL;"
@@ -29,7 +27,10 @@ static const char schema[] =
 	" enrolled_at INTEGER NOT NULL, last_seen INTEGER,"
 	" board TEXT, firmware TEXT, ram INTEGER, flash INTEGER,"
 	" features TEXT, max_frame INTEGER, peer TEXT,"
-	" log_seq INTEGER NOT NULL DEFAULT 0);"
+	" log_seq INTEGER NOT NULL DEFAULT 0,"
+	" log_dropped INTEGER NOT NULL DEFAULT 0,"
+	" log_count INTEGER NOT NULL DEFAULT 0);"
+	GW_DB_SCHEMA_MORE
 	"CREATE TABLE IF NOT EXISTS certs("
 	" serial TEXT PRIMARY KEY,"
 	" device_id TEXT NOT NULL REFERENCES devices(id),"
@@ -55,18 +56,30 @@ static gw_err fail(struct gw_db *db, const char *what)
 	return GW_E_DB;
 }
 
-/* Prepares sql and binds arguments described by fmt: 't' text (NULL
- * binds SQL NULL), 'i' int64, 'u' uint64 stored as int64. */
-static gw_err prep(struct gw_db *db, sqlite3_stmt **st, const char *sql,
-		   const char *fmt, ...)
+gw_err gw_db_fail(struct gw_db *db, const char *what)
 {
-	va_list ap;
+	return fail(db, what);
+}
+
+/* Prepares sql and binds arguments described by fmt: 't' text (NULL
+ * binds SQL NULL), 'i' int64, 'u' uint64 stored as int64, 'b' a blob
+ * given as pointer and size_t length. */
+static gw_err vprep(struct gw_db *db, sqlite3_stmt **st, const char *sql,
+		    const char *fmt, va_list ap)
+{
 	int i, rc;
 
 	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK)
 		return fail(db, "prepare");
-	va_start(ap, fmt);
 	for (i = 0, rc = SQLITE_OK; fmt[i] && rc == SQLITE_OK; i++) {
+		if (fmt[i] == 'b') {
+			const void *p = va_arg(ap, const void *);
+
+			rc = sqlite3_bind_blob(*st, i + 1, p,
+					       (int)va_arg(ap, size_t),
+					       SQLITE_TRANSIENT);
+			continue;
+		}
 		if (fmt[i] == 't')
 			rc = sqlite3_bind_text(*st, i + 1,
 					       va_arg(ap, const char *), -1,
@@ -78,12 +91,35 @@ static gw_err prep(struct gw_db *db, sqlite3_stmt **st, const char *sql,
 			rc = sqlite3_bind_int64(*st, i + 1,
 						(int64_t)va_arg(ap, uint64_t));
 	}
-	va_end(ap);
 	if (rc != SQLITE_OK) {
 		sqlite3_finalize(*st);
 		return fail(db, "bind");
 	}
 	return GW_OK;
+}
+
+static gw_err prep(struct gw_db *db, sqlite3_stmt **st, const char *sql,
+		   const char *fmt, ...)
+{
+	va_list ap;
+	gw_err rc;
+
+	va_start(ap, fmt);
+	rc = vprep(db, st, sql, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+gw_err gw_db_prep(struct gw_db *db, sqlite3_stmt **st, const char *sql,
+		  const char *fmt, ...)
+{
+	va_list ap;
+	gw_err rc;
+
+	va_start(ap, fmt);
+	rc = vprep(db, st, sql, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 /* Runs a prepared statement to completion; *changes may be NULL. */
@@ -106,12 +142,46 @@ static gw_err exec(struct gw_db *db, const char *sql)
 	return GW_OK;
 }
 
-static gw_err end_tx(struct gw_db *db, gw_err rc)
+gw_err gw_db_run_(struct gw_db *db, sqlite3_stmt *st, int *changes)
 {
+	return run(db, st, changes);
+}
+
+gw_err gw_db_exec_(struct gw_db *db, const char *sql)
+{
+	return exec(db, sql);
+}
+
+/* Transactions nest: only the outermost begin and end reach SQLite, and
+ * a failure anywhere inside rolls the whole of it back. */
+gw_err gw_db_begin(struct gw_db *db)
+{
+	gw_err rc = GW_OK;
+
+	if (db->depth == 0) {
+		rc = exec(db, "BEGIN IMMEDIATE");
+		db->failed = 0;
+	}
 	if (rc == GW_OK)
+		db->depth++;
+	return rc;
+}
+
+gw_err gw_db_end(struct gw_db *db, gw_err rc)
+{
+	if (rc != GW_OK)
+		db->failed = 1;
+	if (--db->depth > 0)
+		return rc;
+	if (!db->failed)
 		return exec(db, "COMMIT");
 	exec(db, "ROLLBACK");
-	return rc;
+	return rc != GW_OK ? rc : GW_E_DB;
+}
+
+static gw_err end_tx(struct gw_db *db, gw_err rc)
+{
+	return gw_db_end(db, rc);
 }
 
 gw_err gw_db_open(struct gw_db **out, const char *path)
@@ -127,7 +197,13 @@ gw_err gw_db_open(struct gw_db **out, const char *path)
 			    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK)
 		goto out;
 	sqlite3_busy_timeout(db->h, 5000);
+	db->log_keep = 10000;
 	rc = exec(db, schema);
+	/* Registries made before these columns existed get them. */
+	sqlite3_exec(db->h, "ALTER TABLE devices ADD COLUMN log_dropped"
+		     " INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
+	sqlite3_exec(db->h, "ALTER TABLE devices ADD COLUMN log_count"
+		     " INTEGER NOT NULL DEFAULT 0", NULL, NULL, NULL);
 out:
 	if (rc != GW_OK) {
 		gw_log(GW_ERROR, MOD, "cannot open %s: %s", path,
@@ -153,7 +229,7 @@ gw_err gw_db_enroll(struct gw_db *db, const char *id, const char *name,
 {
 	uint64_t now = gw_now_ms();
 	sqlite3_stmt *st;
-	gw_err rc = exec(db, "BEGIN IMMEDIATE");
+	gw_err rc = gw_db_begin(db);
 
 	if (rc != GW_OK)
 		return rc;
@@ -279,7 +355,7 @@ gw_err gw_db_revoke(struct gw_db *db, const char *id)
 	uint64_t now = gw_now_ms();
 	sqlite3_stmt *st;
 	int changed = 0;
-	gw_err rc = exec(db, "BEGIN IMMEDIATE");
+	gw_err rc = gw_db_begin(db);
 
 	if (rc != GW_OK)
 		return rc;
@@ -313,13 +389,42 @@ static gw_err log_one(struct gw_db *db, const char *id,
 	return rc == GW_OK ? run(db, st, NULL) : rc;
 }
 
+/* Keeps at most db->log_keep records of a device: the oldest go and
+ * are counted in log_dropped. Inside the caller's transaction. */
+static gw_err log_trim(struct gw_db *db, const char *id, uint64_t added)
+{
+	sqlite3_stmt *st;
+	gw_err rc = prep(db, &st, "UPDATE devices SET log_count=log_count+?"
+			 " WHERE id=? RETURNING log_count", "ut", added, id);
+	uint64_t count = 0, excess;
+
+	if (rc != GW_OK)
+		return rc;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		count = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (db->log_keep == 0 || count <= db->log_keep)
+		return GW_OK;
+	excess = count - db->log_keep;
+	rc = prep(db, &st, "DELETE FROM logs WHERE device_id=?1 AND seq IN"
+		  " (SELECT seq FROM logs WHERE device_id=?1 ORDER BY seq"
+		  " LIMIT ?2)", "tu", id, excess);
+	if (rc == GW_OK)
+		rc = run(db, st, NULL);
+	if (rc == GW_OK)
+		rc = prep(db, &st, "UPDATE devices SET log_count=?,"
+			  " log_dropped=log_dropped+? WHERE id=?", "uut",
+			  db->log_keep, excess, id);
+	return rc == GW_OK ? run(db, st, NULL) : rc;
+}
+
 gw_err gw_db_log_append(struct gw_db *db, const char *id,
 			const struct proto_log *log, uint64_t *last)
 {
-	uint64_t now = gw_now_ms(), seq = 0;
+	uint64_t now = gw_now_ms(), seq = 0, added = 0;
 	sqlite3_stmt *st;
 	uint32_t i;
-	gw_err rc = exec(db, "BEGIN IMMEDIATE");
+	gw_err rc = gw_db_begin(db);
 
 	if (rc != GW_OK)
 		return rc;
@@ -336,13 +441,97 @@ gw_err gw_db_log_append(struct gw_db *db, const char *id,
 			continue;
 		rc = log_one(db, id, &log->records[i], now);
 		seq = log->records[i].seq;
+		added++;
 	}
 	if (rc == GW_OK)
 		rc = prep(db, &st, "UPDATE devices SET log_seq=? WHERE id=?",
 			  "ut", seq, id);
 	if (rc == GW_OK)
 		rc = run(db, st, NULL);
+	if (rc == GW_OK && added > 0)
+		rc = log_trim(db, id, added);
 	*last = seq;
+	return end_tx(db, rc);
+}
+
+void gw_db_set_log_keep(struct gw_db *db, uint64_t keep)
+{
+	db->log_keep = keep;
+}
+
+static const char *level_name(int64_t l)
+{
+	static const char *const names[] = { "error", "warn", "info",
+					     "debug" };
+
+	return l >= 0 && l < 4 ? names[l] : "info";
+}
+
+/* Records of device id after seq `after`, oldest first; app < 0 means
+ * every app. *out is {"device","records","last_seq","first_seq",
+ * "dropped"}; GW_E_NOTFOUND if there is no such device. */
+gw_err gw_db_logs_json(struct gw_db *db, const char *id, uint64_t after,
+		       int64_t app, uint32_t limit, json_t **out)
+{
+	sqlite3_stmt *st;
+	json_t *recs = NULL, *r;
+	uint64_t last = after, first = 0, dropped = 0;
+	size_t i;
+	gw_err rc = prep(db, &st, "SELECT log_dropped, (SELECT min(seq) FROM"
+			 " logs WHERE device_id=?1) FROM devices WHERE id=?1",
+			 "t", id);
+
+	if (rc != GW_OK)
+		return rc;
+	if (sqlite3_step(st) != SQLITE_ROW)
+		rc = GW_E_NOTFOUND;
+	dropped = (uint64_t)sqlite3_column_int64(st, 0);
+	first = (uint64_t)sqlite3_column_int64(st, 1);
+	sqlite3_finalize(st);
+	if (rc == GW_OK)
+		rc = prep(db, &st, "SELECT seq, app_id, time_ms, level, text,"
+			  " received_at FROM logs WHERE device_id=? AND seq>?"
+			  " AND (?<0 OR app_id=?) ORDER BY seq LIMIT ?",
+			  "tuiiu", id, after, app, app, (uint64_t)limit);
+	if (rc == GW_OK)
+		rc = gw_db_rows_json(db, st, &recs);
+	if (rc != GW_OK)
+		return rc;
+	json_array_foreach(recs, i, r) {
+		json_int_t l = json_integer_value(json_object_get(r,
+								  "level"));
+
+		json_object_set_new(r, "level", json_string(level_name(l)));
+		last = (uint64_t)json_integer_value(json_object_get(r, "seq"));
+	}
+	*out = json_pack("{s:s,s:o,s:I,s:I,s:I}", "device", id, "records",
+			 recs, "last_seq", (json_int_t)last, "first_seq",
+			 (json_int_t)first, "dropped", (json_int_t)dropped);
+	return *out ? GW_OK : GW_E_NOMEM;
+}
+
+/* Revokes and forgets a device: its certificates, records and
+ * deployment targets go in the caller's transaction. */
+gw_err gw_db_device_delete(struct gw_db *db, const char *id)
+{
+	static const char *const sql[] = {
+		"DELETE FROM certs WHERE device_id=?",
+		"DELETE FROM logs WHERE device_id=?",
+		"DELETE FROM targets WHERE device=?",
+		"DELETE FROM devices WHERE id=?",
+	};
+	sqlite3_stmt *st;
+	size_t i;
+	int changed = 0;
+	gw_err rc = gw_db_begin(db);
+
+	for (i = 0; rc == GW_OK && i < sizeof(sql) / sizeof(sql[0]); i++) {
+		rc = prep(db, &st, sql[i], "t", id);
+		if (rc == GW_OK)
+			rc = run(db, st, &changed);
+	}
+	if (rc == GW_OK && changed == 0)
+		rc = GW_E_NOTFOUND;
 	return end_tx(db, rc);
 }
 
@@ -350,7 +539,7 @@ gw_err gw_db_pairing_open(struct gw_db *db, uint64_t until_ms)
 {
 	uint64_t now = gw_now_ms();
 	sqlite3_stmt *st;
-	gw_err rc = exec(db, "BEGIN IMMEDIATE");
+	gw_err rc = gw_db_begin(db);
 
 	if (rc != GW_OK)
 		return rc;
@@ -395,8 +584,8 @@ gw_err gw_db_pairing_get(struct gw_db *db, uint64_t *until_ms)
 	return GW_OK;
 }
 
-/* One device row as a JSON object; NULL columns become null. */
-static json_t *device_row(sqlite3_stmt *st)
+/* One row as a JSON object; NULL columns become null. */
+json_t *gw_db_row_json(sqlite3_stmt *st)
 {
 	json_t *o = json_object();
 	int i, n = sqlite3_column_count(st);
@@ -418,6 +607,31 @@ static json_t *device_row(sqlite3_stmt *st)
 		}
 		json_object_set_new(o, k, v);
 	}
+	return o;
+}
+
+gw_err gw_db_rows_json(struct gw_db *db, sqlite3_stmt *st, json_t **out)
+{
+	json_t *arr = json_array();
+	int step = SQLITE_DONE;
+
+	while (arr != NULL && (step = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(arr, gw_db_row_json(st));
+	sqlite3_finalize(st);
+	if (arr == NULL)
+		return GW_E_NOMEM;
+	if (step != SQLITE_DONE) {
+		json_decref(arr);
+		return fail(db, "rows");
+	}
+	*out = arr;
+	return GW_OK;
+}
+
+static json_t *device_row(sqlite3_stmt *st)
+{
+	json_t *o = gw_db_row_json(st);
+
 	if (o != NULL)
 		json_object_set_new(o, "revoked", json_boolean(
 			json_integer_value(json_object_get(o, "revoked"))));
@@ -430,7 +644,7 @@ gw_err gw_db_devices_json(struct gw_db *db, const char *id,
 	static const char cols[] =
 		"SELECT d.id, d.name, d.state, d.revoked, d.enrolled_at,"
 		" d.last_seen, d.board, d.firmware, d.ram, d.flash,"
-		" d.features, d.max_frame, d.peer, d.log_seq,"
+		" d.features, d.max_frame, d.peer, d.log_seq, d.log_dropped,"
 		" (SELECT serial FROM certs WHERE device_id=d.id ORDER BY"
 		"  issued_at DESC LIMIT 1) AS cert_serial,"
 		" (SELECT not_after FROM certs WHERE device_id=d.id ORDER BY"

@@ -22,52 +22,9 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "gw_dev_internal.h"
+
 #define MOD "dev"
-#define HASH_SIZE 4096u
-/* Output a peer may leave unread before it is cut off. */
-#define OUT_MAX (256u * 1024u)
-
-enum sess_state {
-	S_HANDSHAKE, /* TLS not done yet */
-	S_ENROLL,    /* no client certificate: enroll is all it may do */
-	S_HELLO,     /* certificate accepted, waiting for hello */
-	S_ACTIVE,    /* hello answered */
-	S_CLOSING    /* flushing a last message, reading nothing */
-};
-
-struct gw_sess {
-	struct gw_dev *dev;
-	struct bufferevent *bev;
-	struct event *timer;         /* handshake, first message, liveness */
-	struct gw_sess *next, *prev; /* every session */
-	struct gw_sess *hnext;       /* same hash bucket */
-	enum sess_state state;
-	int hashed;
-	uint32_t peer_max;
-	uint64_t next_id;
-	uint64_t uptime_ms;
-	uint64_t last_beat_ms;
-	uint32_t free_mem;
-	char id[GW_ID_LEN + 1];
-	char peer[64];
-	char why[128];
-};
-
-struct gw_dev {
-	struct gw *gw;
-	struct evconnlistener *lst;
-	struct event *retry;
-	struct event *stop_timer;
-	struct gw_sess *all;
-	struct gw_sess *hash[HASH_SIZE];
-	size_t n;
-	int stopping;
-	const struct timeval *hs_tv;
-	const struct timeval *live_tv;
-
-	uint8_t *out;
-	size_t out_cap;
-};
 
 static int verify_idx = -1;
 
@@ -114,6 +71,7 @@ static void sess_free(struct gw_sess *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	dev->n--;
+	gw_deploy_sess_free(s);
 	if (s->timer)
 		event_free(s->timer);
 	bufferevent_free(s->bev);
@@ -175,7 +133,13 @@ static gw_err sess_send(struct gw_sess *s, struct proto_msg *m)
 	}
 	if (bufferevent_write(s->bev, s->dev->out, len) != 0)
 		return GW_E_NOMEM;
+	s->dev->gw->stats.frames_out++;
 	return GW_OK;
+}
+
+gw_err gw_sess_send(struct gw_sess *s, struct proto_msg *m)
+{
+	return sess_send(s, m);
 }
 
 static void send_error(struct gw_sess *s, uint64_t re, uint32_t code,
@@ -216,6 +180,8 @@ static void refuse_enroll(struct gw_sess *s, uint8_t reason,
 	m.u.enroll_refused.message.ptr = (const uint8_t *)text;
 	m.u.enroll_refused.message.len = strlen(text);
 	sess_send(s, &m);
+	s->dev->gw->stats.hs_fail[reason == PROTO_REFUSE_PAIRING_CLOSED
+				  ? GW_FAIL_PAIRING : GW_FAIL_CSR]++;
 	gw_db_enroll_refused(s->dev->gw->db, s->peer, text);
 	sess_close(s, GW_WARN, text);
 }
@@ -329,6 +295,7 @@ static void do_hello(struct gw_sess *s, const struct proto_msg *m)
 	gw_log(GW_INFO, MOD, "%s %s: connected (%.*s, firmware %.*s)",
 	       s->peer, s->id, (int)h->board.len, (const char *)h->board.ptr,
 	       (int)h->firmware.len, (const char *)h->firmware.ptr);
+	gw_deploy_step(s);
 }
 
 static void do_heartbeat(struct gw_sess *s, const struct proto_msg *m)
@@ -361,6 +328,7 @@ static void do_log(struct gw_sess *s, const struct proto_msg *m)
 	r.type = PROTO_LOG_ACK;
 	r.u.log_ack.seq = last;
 	sess_send(s, &r);
+	gw_api_logs_notify(s->dev->gw, s->id);
 }
 
 static void do_goodbye(struct gw_sess *s, const struct proto_msg *m)
@@ -381,6 +349,7 @@ static void handle_active(struct gw_sess *s, const struct proto_msg *m)
 	switch (m->type) {
 	case PROTO_HEARTBEAT:
 		do_heartbeat(s, m);
+		gw_deploy_on_heartbeat(s, &m->u.heartbeat);
 		break;
 	case PROTO_LOG:
 		do_log(s, m);
@@ -390,6 +359,7 @@ static void handle_active(struct gw_sess *s, const struct proto_msg *m)
 		       (unsigned)m->u.app_status.app_id,
 		       (unsigned)m->u.app_status.state,
 		       (unsigned)m->u.app_status.received);
+		gw_deploy_on_msg(s, m);
 		break;
 	case PROTO_PUBLISH:
 		gw_log(GW_INFO, MOD, "%s: app %u published %zu bytes on %.*s",
@@ -403,6 +373,7 @@ static void handle_active(struct gw_sess *s, const struct proto_msg *m)
 		gw_log(GW_DEBUG, MOD, "%s: %s for %llu", s->id,
 		       proto_type_name(m->type),
 		       (unsigned long long)m->u.ack.re);
+		gw_deploy_on_msg(s, m);
 		break;
 	default:
 		gw_log(GW_WARN, MOD, "%s: unexpected %s", s->id,
@@ -447,6 +418,7 @@ static void on_frame(struct gw_sess *s, const uint8_t *body, uint32_t n)
 	char why[160];
 	proto_err rc = proto_decode(body, n, &m, &d);
 
+	s->dev->gw->stats.frames_in++;
 	if (rc == PROTO_OK) {
 		handle(s, &m);
 		return;
@@ -521,6 +493,7 @@ static void on_handshake(struct gw_sess *s)
 	X509 *peer = SSL_get0_peer_certificate(ssl);
 
 	evtimer_add(s->timer, s->dev->hs_tv);
+	s->dev->gw->stats.hs_ok++;
 	if (peer == NULL) {
 		s->state = S_ENROLL;
 		gw_log(GW_DEBUG, MOD, "%s: enrollment connection", s->peer);
@@ -550,6 +523,9 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 	} else if (s->state == S_HANDSHAKE) {
 		tls_reason(s, reason, sizeof(reason));
 		snprintf(why, sizeof(why), "TLS handshake failed: %s", reason);
+		s->dev->gw->stats.hs_fail[strstr(s->why, "revoked")
+					  ? GW_FAIL_REVOKED : s->why[0]
+					  ? GW_FAIL_CERT : GW_FAIL_TLS]++;
 		gw_log(GW_WARN, MOD, "%s: %s", s->peer, why);
 	} else if (s->state != S_CLOSING) {
 		gw_log(GW_INFO, MOD, "%s: closed before a message",
@@ -573,6 +549,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		       s->dev->gw->conf.heartbeat_ms *
 		       s->dev->gw->conf.missed_beats);
 	} else {
+		if (s->state == S_HANDSHAKE)
+			s->dev->gw->stats.hs_fail[GW_FAIL_TIMEOUT]++;
 		gw_log(GW_WARN, MOD, "%s: %s timed out", s->peer,
 		       s->state == S_HANDSHAKE ? "TLS handshake"
 		       : s->state == S_CLOSING ? "final flush"
@@ -667,7 +645,9 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	bufferevent_setwatermark(s->bev, EV_READ, 0,
 				 PROTO_HDR_LEN + dev->gw->conf.max_frame);
 	s->timer = evtimer_new(dev->gw->base, on_timer, s);
-	if (s->timer == NULL) {
+	if (s->timer == NULL || gw_deploy_sess_init(s) != GW_OK) {
+		if (s->timer)
+			event_free(s->timer);
 		bufferevent_free(s->bev);
 		free(s);
 		return;
@@ -884,6 +864,26 @@ void gw_dev_drop(struct gw *gw, const char *id, const char *why)
 		sess_close(s, GW_WARN, why);
 		sess_reap(s);
 	}
+}
+
+struct gw_sess *gw_sess_find(struct gw_dev *dev, const char *id)
+{
+	struct gw_sess *s;
+
+	for (s = dev->hash[hash_id(id)]; s != NULL; s = s->hnext)
+		if (s->state == S_ACTIVE && strcmp(s->id, id) == 0)
+			return s;
+	return NULL;
+}
+
+void gw_dev_kick(struct gw *gw, const char *id)
+{
+	struct gw_sess *s = gw->dev ? gw_sess_find(gw->dev, id) : NULL;
+
+	if (s == NULL)
+		return;
+	s->n_skip = 0;
+	gw_deploy_step(s);
 }
 
 int gw_dev_live(struct gw *gw, const char *id, uint64_t *uptime_ms,

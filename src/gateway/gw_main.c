@@ -31,6 +31,10 @@ static const char usage[] =
 	" (default 10s)\n"
 	"  --max-frame BYTES         largest frame accepted"
 	" (default 16384)\n"
+	"  --max-module BYTES        largest module uploaded"
+	" (default 262144)\n"
+	"  --log-keep N              log records kept per device"
+	" (default 10000)\n"
 	"  --log-level LEVEL         error, warn, info or debug\n"
 	"  --help                    this text\n"
 	"\n"
@@ -107,6 +111,8 @@ static int parse_args(int argc, char **argv, struct gw_conf *c)
 		{ "handshake-timeout", required_argument, NULL, 'T' },
 		{ "max-frame", required_argument, NULL, 'F' },
 		{ "log-level", required_argument, NULL, 'L' },
+		{ "max-module", required_argument, NULL, 'X' },
+		{ "log-keep", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -133,6 +139,16 @@ static int parse_args(int argc, char **argv, struct gw_conf *c)
 			v = strtoul(optarg, NULL, 10);
 			bad |= v < PROTO_MIN_FRAME || v > (1ul << 24) ? -1 : 0;
 			c->max_frame = (uint32_t)v;
+			break;
+		case 'X':
+			v = strtoul(optarg, NULL, 10);
+			bad |= v < 8 || v > (8ul << 20) ? -1 : 0;
+			c->max_module = (uint32_t)v;
+			break;
+		case 'K':
+			v = strtoul(optarg, NULL, 10);
+			bad |= v < 1 || v > 100000000ul ? -1 : 0;
+			c->log_keep = v;
 			break;
 		case 'L':
 			lvl = parse_level(optarg);
@@ -184,6 +200,8 @@ static gw_err start(struct gw *gw)
 	snprintf(path, sizeof(path), "%s/registry.db", gw->conf.data_dir);
 	rc = gw_db_open(&gw->db, path);
 	if (rc == GW_OK)
+		gw_db_set_log_keep(gw->db, gw->conf.log_keep);
+	if (rc == GW_OK)
 		rc = gw_db_pairing_get(gw->db, &gw->pairing_until);
 	gw->base = rc == GW_OK ? event_base_new() : NULL;
 	if (rc == GW_OK && gw->base == NULL)
@@ -210,6 +228,8 @@ int main(int argc, char **argv)
 	gw.conf.missed_beats = 3;
 	gw.conf.handshake_ms = 10000;
 	gw.conf.max_frame = 16384;
+	gw.conf.max_module = 256u * 1024u;
+	gw.conf.log_keep = 10000;
 	rc = parse_args(argc, argv, &gw.conf);
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;

@@ -152,6 +152,7 @@ int td_recv(struct td *t, struct proto_msg *m, int timeout_ms)
 	rc = read_full(t, t->rx + PROTO_HDR_LEN, n);
 	if (rc != 0)
 		return rc;
+	t->last_len = n;
 	return proto_decode(t->rx + PROTO_HDR_LEN, n, m, NULL) == PROTO_OK
 	       ? 0 : -1;
 }
@@ -495,23 +496,24 @@ static int read_all(int fd, char *buf, size_t cap)
 	return got > 0 ? (int)got : -1;
 }
 
-int td_http(struct td_gw *g, const char *method, const char *path,
-	    const char *body, int auth, char *resp, size_t cap)
+int td_http_as(struct td_gw *g, const char *method, const char *path,
+	       const void *body, size_t len, const char *token, char *resp,
+	       size_t cap)
 {
-	char req[1024], raw[65536];
+	char req[1024];
+	static char raw[1 << 20];
 	const char *p;
 	int fd = td_tcp(g->api_port), n, code = -1;
 
 	if (fd < 0)
 		return -1;
-	set_timeout(fd, 5000);
+	set_timeout(fd, 70000);
 	n = snprintf(req, sizeof(req), "%s %s HTTP/1.0\r\nHost: localhost\r\n"
-		     "%s%s%sContent-Length: %zu\r\n\r\n%s", method, path,
-		     auth ? "Authorization: Bearer " : "",
-		     auth == 1 ? g->token : auth ? "wrong" : "",
-		     auth ? "\r\n" : "",
-		     body ? strlen(body) : 0, body ? body : "");
+		     "%s%s%sContent-Length: %zu\r\n\r\n", method, path,
+		     token ? "Authorization: Bearer " : "",
+		     token ? token : "", token ? "\r\n" : "", len);
 	if (write(fd, req, (size_t)n) == n &&
+	    (len == 0 || write(fd, body, len) == (ssize_t)len) &&
 	    read_all(fd, raw, sizeof(raw)) > 0 &&
 	    sscanf(raw, "HTTP/1.%*d %d", &code) == 1) {
 		p = strstr(raw, "\r\n\r\n");
@@ -519,6 +521,14 @@ int td_http(struct td_gw *g, const char *method, const char *path,
 	}
 	close(fd);
 	return code;
+}
+
+int td_http(struct td_gw *g, const char *method, const char *path,
+	    const char *body, int auth, char *resp, size_t cap)
+{
+	return td_http_as(g, method, path, body, body ? strlen(body) : 0,
+			  auth == 1 ? g->token : auth ? "wrong" : NULL, resp,
+			  cap);
 }
 
 int td_log_wait(struct td_gw *g, const char *needle, int timeout_ms)

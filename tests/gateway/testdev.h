@@ -24,6 +24,7 @@ struct td {
 	SSL *ssl;
 	int fd;
 	uint64_t next_id;
+	uint32_t last_len; /* body length of the last frame received */
 	uint8_t rx[TD_RX_MAX];
 };
 
@@ -94,5 +95,50 @@ int td_http(struct td_gw *g, const char *method, const char *path,
 	    const char *body, int auth, char *resp, size_t cap);
 /* 1 once the gateway log holds needle, 0 after timeout_ms. */
 int td_log_wait(struct td_gw *g, const char *needle, int timeout_ms);
+/* Like td_http, with a body of len bytes and a token of one's own
+ * (NULL: none). */
+int td_http_as(struct td_gw *g, const char *method, const char *path,
+	       const void *body, size_t len, const char *token, char *resp,
+	       size_t cap);
+
+/* ---- applications, answered as the device agent does ---- */
+
+#define TD_APPS 4
+
+struct td_app {
+	uint32_t id;        /* 0: slot free */
+	uint8_t state;      /* enum proto_app_state */
+	uint32_t size, got;
+	uint8_t want[32];
+	int autostart;
+	void *md;           /* EVP_MD_CTX of the transfer */
+};
+
+struct td_apps {
+	struct td_app app[TD_APPS];
+	unsigned deploys, chunks, starts, stops, removes;
+	uint32_t max_chunk;   /* largest chunk data received */
+	unsigned corrupt;     /* deploys still to fail their hash */
+};
+
+typedef int (*td_send_fn)(void *ctx, struct proto_msg *m);
+/* td_send() as a td_send_fn; ctx is the struct td. */
+int td_send_cb(void *ctx, struct proto_msg *m);
+
+/* Answers deploy, chunk, start, stop and remove like the agent
+ * (docs/agent.md): 1 if m was one of them, 0 if not, -1 if a reply
+ * could not be sent. */
+int td_apps_handle(struct td_apps *a, const struct proto_msg *m,
+		   td_send_fn send, void *ctx);
+/* app-status of every app, as after a welcome. */
+int td_apps_report(struct td_apps *a, td_send_fn send, void *ctx);
+/* Fills the app list of a heartbeat. */
+void td_apps_brief(const struct td_apps *a, struct proto_heartbeat *h);
+void td_apps_free(struct td_apps *a);
+/* Serves t for ms: answers app commands, acks logs are ignored.
+ * Returns the number of frames handled, or -1 if t was closed. */
+int td_serve(struct td *t, struct td_apps *a, int ms);
+/* Sends a heartbeat listing a's apps (its ack is read by td_serve). */
+int td_beat(struct td *t, const struct td_apps *a);
 
 #endif
