@@ -4,7 +4,9 @@
  * (instructions: execution) and 4.5.5 (invocation).
  *
  * Code runs straight from the module bytes. Values are 64-bit slots on a
- * flat stack; a frame is its locals followed by its operands. Branches
+ * flat stack; a frame is its locals followed by its operands, the top
+ * one cached in a register (tos) and the slot below the first operand a
+ * scratch the cache may spill into. Branches
  * use the side table the validator built: the pointer stp walks it in
  * step with pc, so a taken branch reads its target, the height to cut the
  * stack to and the values to carry. Calls between wasm functions push a
@@ -28,6 +30,7 @@ typedef struct regs {
     uint64_t *sp, *fp;
     vm_frame *fr;
     vm_func *fn;
+    uint64_t tos;         /* the top operand, kept out of memory */
 } regs;
 
 /* Multi-byte u32 LEB128 (validated). */
@@ -597,13 +600,19 @@ static inline int leave(vm_instance *in, regs *r)
 {
     uint32_t nr = r->fn->type->nr;
 
-    if (nr == 1)
-        r->fp[0] = r->sp[-1];
-    else
-        memmove(r->fp, r->sp - nr, (size_t)nr * 8);
-    r->sp = r->fp + nr;
-    if (r->fr == in->frames)
+    /* Results go where the arguments were: all in memory for the host,
+     * the last one also in tos for a wasm caller. */
+    if (nr > 0) {
+        if (nr > 1)
+            memmove(r->fp, r->sp - nr + 1, (size_t)(nr - 1) * 8);
+        r->fp[nr - 1] = r->tos;
+    }
+    if (r->fr == in->frames) {
+        r->sp = r->fp + nr;
         return 1;
+    }
+    r->sp = r->fp + nr - 1;
+    r->tos = *r->sp;
     r->pc = r->fr->pc;
     r->stp = r->fr->stp;
     r->fp = r->fr->fp;
@@ -628,6 +637,7 @@ static void save(vm_instance *top, const regs *r)
     top->fp = r->fp;
     top->fr = r->fr;
     top->fn = r->fn;
+    top->tos = r->tos;
 }
 
 #include VM_DISPATCH_LOOP
@@ -660,6 +670,7 @@ vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
     inst->fr = inst->frames;
     inst->fp = inst->stack;
     inst->sp = inst->stack + nargs;
+    inst->tos = 0;
     if (f->def) {
         memset(inst->sp, 0, (size_t)f->def->nlocals * 8);
         inst->sp += f->def->nlocals;

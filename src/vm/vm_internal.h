@@ -136,7 +136,7 @@ struct vm_instance {
     /* Saved registers of a suspended or prepared call. */
     const uint8_t *pc;
     const vm_branch *stp;
-    uint64_t *sp, *fp;
+    uint64_t *sp, *fp, tos;
     vm_frame *fr;
     vm_func *fn, *entry;
     uint8_t state;
