@@ -593,8 +593,15 @@ gw_err gw_db_target_report(struct gw_db *db, const char *device,
 			   int started)
 {
 	sqlite3_stmt *st;
+	gw_err rc;
+
+	/* What a device reports is observed, not acknowledged: it need
+	 * not wait for the disk (kill -9 loses nothing the kernel holds;
+	 * the device reports again after a power cut). */
+	gw_db_exec_(db, "PRAGMA synchronous=NORMAL");
+
 	/* A failure reported without a reason keeps the one known. */
-	gw_err rc = prep(db, &st, "UPDATE targets SET state=?1, bytes=CASE"
+	rc = prep(db, &st, "UPDATE targets SET state=?1, bytes=CASE"
 			 " WHEN ?2<0 THEN bytes ELSE ?2 END, error=CASE WHEN"
 			 " ?3 IS NULL AND ?1='failed' THEN error ELSE ?3 END,"
 			 " updated_at=?4, have_sha=CASE WHEN ?5 IS NULL THEN"
@@ -604,8 +611,10 @@ gw_err gw_db_target_report(struct gw_db *db, const char *device,
 			 state, bytes == UINT32_MAX ? (int64_t)-1
 			 : (int64_t)bytes, error, gw_now_ms(), have_sha,
 			 (int64_t)started, (int64_t)dep, device);
-
-	return rc == GW_OK ? run(db, st, NULL) : rc;
+	if (rc == GW_OK)
+		rc = run(db, st, NULL);
+	gw_db_exec_(db, "PRAGMA synchronous=FULL");
+	return rc;
 }
 
 gw_err gw_db_target_purge(struct gw_db *db, const char *device,
