@@ -23,7 +23,7 @@ creds=$state/creds
 mkdir -p "$creds"
 
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	-DWASMBED_COMPONENTS="proto;gateway" >/dev/null
+	-DWASMBED_COMPONENTS="vm;proto;gateway" >/dev/null
 cmake --build "$build" -j2 --target wasmbed-gateway gwbench >/dev/null
 ulimit -n "$(ulimit -Hn)"
 echo "descriptors: $(ulimit -n), cores: $(nproc)"

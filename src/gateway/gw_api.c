@@ -508,9 +508,9 @@ static void route_api(struct gw *gw, struct evhttp_request *req,
 	if (c.role == ROLE_NONE) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 				  "WWW-Authenticate", "Bearer");
-		gw_reply_err(req, 401, "unauthorized", "missing, unknown or"
-			     " revoked bearer token (Authorization: Bearer"
-			     " TOKEN)");
+		gw_reply_err(req, 401, "unauthorized", "missing or wrong"
+			     " bearer token (Authorization: Bearer TOKEN; a"
+			     " revoked token is wrong too)");
 	} else if (strlen(path) >= sizeof(buf) || split(buf, &c) != 0) {
 		gw_reply_err(req, 404, "not_found", "no such route (see"
 			     " docs/api.md)");
