@@ -187,8 +187,9 @@ gw_err gw_db_targets_of(struct gw_db *db, const char *device,
 			struct gw_target **out, size_t *n);
 /* What the device reported. have_sha NULL keeps it, "" clears it;
  * started < 0 and bytes UINT32_MAX keep theirs; error NULL clears it
- * (but a failure without a reason keeps the reason known). No such
- * target is not an error (an app the gateway did not deploy). */
+ * (but a failure without a reason keeps the reason known).
+ * GW_E_NOTFOUND: no such target (an app the gateway did not deploy,
+ * or whose deployment went meanwhile). */
 gw_err gw_db_target_report(struct gw_db *db, const char *device,
 			   uint32_t dep, const char *state, uint32_t bytes,
 			   const char *error, const char *have_sha,

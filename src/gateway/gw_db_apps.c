@@ -593,6 +593,7 @@ gw_err gw_db_target_report(struct gw_db *db, const char *device,
 			   int started)
 {
 	sqlite3_stmt *st;
+	int changed = 0;
 	gw_err rc;
 
 	/* What a device reports is observed, not acknowledged: it need
@@ -612,9 +613,9 @@ gw_err gw_db_target_report(struct gw_db *db, const char *device,
 			 : (int64_t)bytes, error, gw_now_ms(), have_sha,
 			 (int64_t)started, (int64_t)dep, device);
 	if (rc == GW_OK)
-		rc = run(db, st, NULL);
+		rc = run(db, st, &changed);
 	gw_db_exec_(db, "PRAGMA synchronous=FULL");
-	return rc;
+	return rc == GW_OK && changed == 0 ? GW_E_NOTFOUND : rc;
 }
 
 gw_err gw_db_target_purge(struct gw_db *db, const char *device,

@@ -230,6 +230,17 @@ void gw_deploy_step(struct gw_sess *s)
 	free(t);
 }
 
+/* Removes an app the gateway sent but no longer wants. */
+static void remove_orphan(struct gw_sess *s, uint32_t app)
+{
+	gw_log(GW_INFO, MOD, "%s: app %u: remove (deployment gone)", s->id,
+	       (unsigned)app);
+	s->op.kind = OP_REMOVE;
+	s->op.app = app;
+	if (send_ref(s, PROTO_REMOVE, app) != GW_OK)
+		op_end(s, 1);
+}
+
 /* Records an app-status; ends the step it answers. */
 static void on_status(struct gw_sess *s, const struct proto_app_status *a)
 {
@@ -242,6 +253,8 @@ static void on_status(struct gw_sess *s, const struct proto_app_status *a)
 	int ok = a->state != PROTO_APP_FAILED;
 	int installed = a->state == PROTO_APP_INSTALLED ||
 			a->state == PROTO_APP_RUNNING;
+	int orphan;
+	gw_err rc = GW_OK;
 
 	/* The error frame of the step says more than a bare status. */
 	snprintf(err, sizeof(err), "%.*s", (int)a->error.len,
@@ -255,12 +268,12 @@ static void on_status(struct gw_sess *s, const struct proto_app_status *a)
 		gw_db_target_report(s->dev->gw->db, s->id, a->app_id, st, 0,
 				    NULL, "", 0);
 	} else {
-		gw_db_target_report(s->dev->gw->db, s->id, a->app_id, st,
-				    a->received, err[0] ? err : NULL,
-				    done && op->kind == OP_DEPLOY && installed
-				    ? op->sha : NULL,
-				    done && op->kind == OP_DEPLOY && installed
-				    ? 1 : -1);
+		rc = gw_db_target_report(s->dev->gw->db, s->id, a->app_id,
+					 st, a->received, err[0] ? err : NULL,
+					 done && op->kind == OP_DEPLOY &&
+					 installed ? op->sha : NULL,
+					 done && op->kind == OP_DEPLOY &&
+					 installed ? 1 : -1);
 	}
 	if (mine && op->kind == OP_DEPLOY && !done && !op->receiving &&
 	    op->off == 0) {
@@ -269,8 +282,14 @@ static void on_status(struct gw_sess *s, const struct proto_app_status *a)
 			op_end(s, 1);
 		return;
 	}
-	if (done)
-		op_end(s, !ok);
+	if (!done)
+		return;
+
+	/* Its deployment went while the module was on its way. */
+	orphan = rc == GW_E_NOTFOUND && op->kind == OP_DEPLOY;
+	op_end(s, !ok);
+	if (orphan)
+		remove_orphan(s, a->app_id);
 }
 
 /* A chunk acknowledged: send the next, or wait for the verdict. */

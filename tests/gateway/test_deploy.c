@@ -251,6 +251,17 @@ static void case_deploy(void)
 	CHECK(api("GET", "/api/v1/deployments/1", NULL, r, sizeof(r)) == 404);
 	CHECK(api("DELETE", "/api/v1/apps/demo/1.0", NULL, r, sizeof(r)) ==
 	      200);
+
+	/* Deleted while its module is on the way: removed once there. */
+	snprintf(body, sizeof(body), "{\"app\":\"demo\",\"version\":\"2.0\","
+		 "\"devices\":[\"%s\"]}", a.id);
+	CHECK(api("POST", "/api/v1/deployments", body, r, sizeof(r)) == 201);
+	CHECK(api("DELETE", "/api/v1/deployments/2", NULL, r, sizeof(r)) ==
+	      202);
+	CHECK(strstr(r, "\"state\":\"removed\"") != NULL);
+	td_serve(a.t, &a.apps, 500);
+	CHECK(a.apps.deploys == deploys + 1 && a.apps.removes == 2);
+	CHECK(a.apps.app[0].id == 0);
 	CHECK(api("GET", "/api/v1/audit", NULL, r, sizeof(r)) == 200);
 	CHECK(strstr(r, "\"action\":\"deployment.create\"") != NULL);
 	CHECK(strstr(r, "\"action\":\"deployment.delete\"") != NULL);
