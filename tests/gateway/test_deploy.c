@@ -224,6 +224,11 @@ static void case_deploy(void)
 	CHECK(dev_up(&a) == 0);
 	CHECK(td_serve(a.t, &a.apps, 500) >= 0 && a.apps.deploys == 1);
 
+	/* A device that lost the app (heartbeat without it) gets it again. */
+	td_apps_free(&a.apps);
+	CHECK(td_beat(a.t, &a.apps) == 0);
+	CHECK(reach(&a, NULL, 1, "running") && a.apps.deploys == 1);
+
 	/* Update to a new version, stop, start again. */
 	CHECK(api("PATCH", "/api/v1/deployments/1", "{\"version\":\"2.0\"}",
 		  r, sizeof(r)) == 200);
