@@ -241,42 +241,48 @@ static void remove_orphan(struct gw_sess *s, uint32_t app)
 		op_end(s, 1);
 }
 
-/* Records an app-status; ends the step it answers. */
-static void on_status(struct gw_sess *s, const struct proto_app_status *a)
+/* Writes what an app-status says to the registry; done: it ends the
+ * step in flight. GW_E_NOTFOUND if the gateway has no such target. */
+static gw_err record_status(struct gw_sess *s,
+			    const struct proto_app_status *a, int done)
 {
 	struct gw_op *op = &s->op;
 	const char *st = state_name(a->state);
-	char err[200];
-	int mine = op->kind != OP_NONE && op->app == a->app_id;
-	int done = mine && (op->kind != OP_DEPLOY ||
-			    a->state != PROTO_APP_RECEIVING);
 	int ok = a->state != PROTO_APP_FAILED;
-	int installed = a->state == PROTO_APP_INSTALLED ||
-			a->state == PROTO_APP_RUNNING;
-	int orphan;
-	gw_err rc = GW_OK;
+	int have = done && op->kind == OP_DEPLOY &&
+		   (a->state == PROTO_APP_INSTALLED ||
+		    a->state == PROTO_APP_RUNNING);
+	char err[200];
+
+	if (a->state == PROTO_APP_ABSENT)
+		return gw_db_target_report(s->dev->gw->db, s->id, a->app_id,
+					   st, 0, NULL, "", 0);
 
 	/* The error frame of the step says more than a bare status. */
 	snprintf(err, sizeof(err), "%.*s", (int)a->error.len,
 		 (const char *)a->error.ptr);
-	if (!ok && mine && op->error[0])
+	if (!ok && op->app == a->app_id && op->error[0])
 		snprintf(err, sizeof(err), "%s", op->error);
 	if (!ok)
 		gw_log(GW_WARN, MOD, "%s: app %u failed: %s", s->id,
 		       (unsigned)a->app_id, err[0] ? err : "no reason given");
-	if (a->state == PROTO_APP_ABSENT) {
-		gw_db_target_report(s->dev->gw->db, s->id, a->app_id, st, 0,
-				    NULL, "", 0);
-	} else {
-		rc = gw_db_target_report(s->dev->gw->db, s->id, a->app_id,
-					 st, a->received, err[0] ? err : NULL,
-					 done && op->kind == OP_DEPLOY &&
-					 installed ? op->sha : NULL,
-					 done && op->kind == OP_DEPLOY &&
-					 installed ? 1 : -1);
-	}
-	if (mine && op->kind == OP_DEPLOY && !done && !op->receiving &&
-	    op->off == 0) {
+	return gw_db_target_report(s->dev->gw->db, s->id, a->app_id, st,
+				   a->received, err[0] ? err : NULL,
+				   have ? op->sha : NULL, have ? 1 : -1);
+}
+
+/* Records an app-status; moves or ends the step it answers. */
+static void on_status(struct gw_sess *s, const struct proto_app_status *a)
+{
+	struct gw_op *op = &s->op;
+	int mine = op->kind != OP_NONE && op->app == a->app_id;
+	int done = mine && (op->kind != OP_DEPLOY ||
+			    a->state != PROTO_APP_RECEIVING);
+	gw_err rc = record_status(s, a, done);
+	int orphan;
+
+	/* Receiving: the deploy is accepted, chunks follow. */
+	if (mine && !done && !op->receiving && op->off == 0) {
 		op->receiving = 1;
 		if (send_chunk(s) != GW_OK)
 			op_end(s, 1);
@@ -286,8 +292,9 @@ static void on_status(struct gw_sess *s, const struct proto_app_status *a)
 		return;
 
 	/* Its deployment went while the module was on its way. */
-	orphan = rc == GW_E_NOTFOUND && op->kind == OP_DEPLOY;
-	op_end(s, !ok);
+	orphan = rc == GW_E_NOTFOUND && op->kind == OP_DEPLOY &&
+		 a->state != PROTO_APP_ABSENT;
+	op_end(s, a->state == PROTO_APP_FAILED);
 	if (orphan)
 		remove_orphan(s, a->app_id);
 }
