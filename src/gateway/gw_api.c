@@ -303,6 +303,7 @@ static void device_get(struct gw_call *c)
 	d = json_incref(json_array_get(arr, 0));
 	json_decref(arr);
 	add_live(c->gw, d);
+	gw_api_add_connected(c->gw, apps);
 	json_object_set_new(d, "apps", apps);
 	gw_reply(c->req, 200, d);
 }

@@ -288,6 +288,21 @@ static void kick_devices(struct gw *gw, int64_t id)
 	gw_strv_free(v);
 }
 
+void gw_api_add_connected(struct gw *gw, json_t *targets)
+{
+	const char *id;
+	uint64_t up, beat;
+	uint32_t mem;
+	json_t *t;
+	size_t i;
+
+	json_array_foreach(targets, i, t) {
+		id = json_string_value(json_object_get(t, "device"));
+		json_object_set_new(t, "connected", json_boolean(
+			id && gw_dev_live(gw, id, &up, &mem, &beat) == 0));
+	}
+}
+
 /* Replies with deployment id, targets included. */
 static void reply_dep(struct gw_call *c, int code, int64_t id)
 {
@@ -298,6 +313,8 @@ static void reply_dep(struct gw_call *c, int code, int64_t id)
 		gw_reply_db(c->req, rc, "deployment");
 		return;
 	}
+	gw_api_add_connected(c->gw, json_object_get(json_array_get(arr, 0),
+						    "devices"));
 	gw_reply(c->req, code, json_incref(json_array_get(arr, 0)));
 	json_decref(arr);
 }
@@ -391,10 +408,12 @@ void gw_api_dep_targets(struct gw_call *c)
 	json_decref(arr);
 	if (rc == GW_OK)
 		rc = gw_db_targets_json(c->gw->db, id, NULL, &arr);
-	if (rc != GW_OK)
+	if (rc != GW_OK) {
 		gw_reply_db(c->req, rc, "deployment");
-	else
-		gw_reply(c->req, 200, json_pack("{s:o}", "devices", arr));
+		return;
+	}
+	gw_api_add_connected(c->gw, arr);
+	gw_reply(c->req, 200, json_pack("{s:o}", "devices", arr));
 }
 
 void gw_api_dep_patch(struct gw_call *c)

@@ -49,6 +49,9 @@ gw_err gw_audit(struct gw_call *c, const char *action, const char *target,
 int gw_name_ok(const char *s, size_t max, int plus);
 void gw_sha256_hex(const void *p, size_t n, char out[GW_SHA_HEX + 1]);
 
+/* Sets "connected" in each target object of the array. */
+void gw_api_add_connected(struct gw *gw, json_t *targets);
+
 /* Handlers (gw_api_apps.c). */
 void gw_api_app_upload(struct gw_call *c);
 void gw_api_app_list(struct gw_call *c);

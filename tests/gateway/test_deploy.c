@@ -218,6 +218,7 @@ static void case_deploy(void)
 	CHECK(reach(&b, &a, 1, "running"));
 	CHECK(api("GET", "/api/v1/deployments/1", NULL, r, sizeof(r)) == 200);
 	CHECK(strstr(r, "\"state\":\"converged\"") != NULL);
+	CHECK(strstr(r, "\"connected\":true") != NULL);
 
 	/* Reconnecting re-reports; nothing is sent again. */
 	td_close(a.t);
