@@ -1,7 +1,7 @@
-/* deploybench.c - time from a deployment request to "installed" on
- * every device, with N simulated devices on one libevent loop.
+/* deploybench.c - deployment request to "installed" on N devices.
  * SPDX-License-Identifier: Apache-2.0
- * Devices answer docs/protocol.md "Applications" as the agent does
+ * N simulated devices on one libevent loop answer docs/protocol.md
+ * "Applications" as the agent does
  * (tests/gateway/testapps.c); the request is docs/api.md's
  * POST /api/v1/deployments.
  *

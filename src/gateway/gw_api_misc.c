@@ -1,5 +1,4 @@
-/* gw_api_misc.c - HTTP API of logs (read, follow), audit, tokens and
- * metrics.
+/* gw_api_misc.c - HTTP API of logs, audit, tokens and metrics.
  * SPDX-License-Identifier: Apache-2.0
  * docs/api.md "Logs", "Audit", "Tokens"; /metrics in the Prometheus
  * text exposition format 0.0.4.

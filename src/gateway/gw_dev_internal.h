@@ -1,5 +1,4 @@
-/* gw_dev_internal.h - device sessions, shared by the endpoint and the
- * deployment driver.
+/* gw_dev_internal.h - device sessions, for endpoint and driver alike.
  * SPDX-License-Identifier: Apache-2.0
  * Sessions speak docs/protocol.md; see docs/gateway.md.
  */

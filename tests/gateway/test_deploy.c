@@ -1,8 +1,7 @@
-/* test_deploy.c - applications, deployments, logs and the HTTP API of
- * the real wasmbed-gateway, driven by the OpenSSL test device.
+/* test_deploy.c - the gateway's apps, deployments, logs and HTTP API.
  * SPDX-License-Identifier: Apache-2.0
  * Checks docs/api.md and the gateway's side of docs/protocol.md
- * "Applications".
+ * "Applications", with the OpenSSL test device and the real agent.
  *
  * Usage: test_deploy CASE GATEWAY [DEVICE APPS-DIR]. Each case starts
  * its own gateway and requires it to exit 0 on SIGTERM (under

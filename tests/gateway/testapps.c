@@ -1,5 +1,4 @@
-/* testapps.c - the test device's applications, answered as the agent
- * does.
+/* testapps.c - the test device answers app messages as the agent does.
  * SPDX-License-Identifier: Apache-2.0
  * Device side of docs/protocol.md "Applications" as docs/agent.md
  * describes it: receiving on deploy, an ack per chunk but the last,
