@@ -27,6 +27,7 @@ enum emu_level { EMU_ERROR, EMU_WARN, EMU_INFO, EMU_DEBUG };
 #define EMU_WHY_LEN 256 /* room for a person-readable error */
 #define EMU_NAME_MAX 32
 #define EMU_PATH_MAX 512
+#define EMU_CA_MAX 4096 /* largest fleet CA certificate, DER */
 #define EMU_MAX_PROFILES 16
 
 /* Leveled log line on stderr: time, level, module, message. */
@@ -107,6 +108,8 @@ struct emu_srv {
     unsigned restart_min_ms, restart_max_ms, stop_timeout_ms;
     struct emu_board *boards;
     struct event *sup_ev[2]; /* SIGCHLD, health tick */
+    uint8_t ca_der[EMU_CA_MAX]; /* fleet CA handed to every board */
+    size_t ca_len;              /* 0: boards get none from us */
 };
 
 /* Board records on disk (emu_store.c). */
@@ -114,6 +117,12 @@ emu_err emu_store_create(struct emu_board *b, char why[EMU_WHY_LEN]);
 emu_err emu_store_save(const struct emu_board *b, char why[EMU_WHY_LEN]);
 emu_err emu_store_load_all(struct emu_srv *s, char why[EMU_WHY_LEN]);
 emu_err emu_store_remove(const struct emu_board *b, char why[EMU_WHY_LEN]);
+/* Reads the fleet CA certificate (PEM or DER) at path into s as DER. */
+emu_err emu_store_load_ca(struct emu_srv *s, const char *path,
+                          char why[EMU_WHY_LEN]);
+/* Writes the server's CA, if it has one, as ca.der in the board's folder,
+ * where the firmware imports it at boot (docs/emu.md). */
+emu_err emu_store_put_ca(const struct emu_board *b, char why[EMU_WHY_LEN]);
 struct emu_board *emu_board_new(struct emu_srv *s, const char *name);
 const struct emu_profile *emu_profile_find(const struct emu_srv *s,
                                            const char *name);

@@ -317,6 +317,8 @@ emu_err emu_board_start(struct emu_board *b, char why[EMU_WHY_LEN])
     emu_err rc;
 
     rc = find_image(b, why);
+    if (rc == EMU_OK)
+        rc = emu_store_put_ca(b, why);
     if (rc == EMU_OK && access(b->srv->qemu, X_OK) < 0) {
         snprintf(why, EMU_WHY_LEN, "%s: %s (install qemu-system-arm)",
                  b->srv->qemu, strerror(errno));

@@ -34,13 +34,15 @@ static const char usage[] =
     "  --restart-min MS        first restart delay (default 1000)\n"
     "  --restart-max MS        longest restart delay (default 60000)\n"
     "  --stop-timeout MS       SIGTERM to SIGKILL (default 3000)\n"
+    "  --ca FILE               fleet CA (PEM or DER), given to every board\n"
+    "                          as ca.der in its folder at each start\n"
     "client options (before or after the verb's arguments):\n"
     "  --url URL               the server (default $WASMBED_EMU_URL or\n"
     "                          http://127.0.0.1:8090)\n"
     "  --json                  print the server's JSON answer\n";
 
 struct serve_opts {
-    const char *listen, *gateway, *profiles;
+    const char *listen, *gateway, *profiles, *ca;
 };
 
 /* Finds qemu-system-arm in PATH; returns 0 and fills out, or -1. */
@@ -69,7 +71,8 @@ static int parse_serve(int argc, char **argv, struct emu_srv *s,
         { "profiles", 1, 0, 'p' },        { "fw-dir", 1, 0, 'f' },
         { "console-timeout", 1, 0, 'c' }, { "bridge-timeout", 1, 0, 'b' },
         { "restart-min", 1, 0, 'r' },     { "restart-max", 1, 0, 'R' },
-        { "stop-timeout", 1, 0, 's' },    { "help", 0, 0, 'h' },
+        { "stop-timeout", 1, 0, 's' },    { "ca", 1, 0, 'C' },
+        { "help", 0, 0, 'h' },
         { 0, 0, 0, 0 }
     };
     int c;
@@ -91,6 +94,7 @@ static int parse_serve(int argc, char **argv, struct emu_srv *s,
         case 'r': s->restart_min_ms = (unsigned)v; break;
         case 'R': s->restart_max_ms = (unsigned)v; break;
         case 's': s->stop_timeout_ms = (unsigned)v; break;
+        case 'C': o->ca = optarg; break;
         case 'h': fputs(usage, stdout); exit(0);
         default: snprintf(why, EMU_WHY_LEN, "bad option (see --help)");
             return -1;
@@ -140,6 +144,8 @@ static emu_err prepare(struct emu_srv *s, struct serve_opts *o,
     snprintf(s->data_dir, sizeof s->data_dir, "%s", abs);
     free(abs);
     rc = emu_profiles_load(o->profiles, s->profiles, &s->nprofiles, why);
+    if (rc == EMU_OK && o->ca)
+        rc = emu_store_load_ca(s, o->ca, why);
     if (rc == EMU_OK)
         rc = emu_store_load_all(s, why);
     return rc;
@@ -188,8 +194,8 @@ static int serve(int argc, char **argv)
         .fw_dir = WASMBED_EMU_FW_DIR, .restart_min_ms = 1000,
         .restart_max_ms = 60000, .stop_timeout_ms = 3000,
     };
-    struct serve_opts o = { "127.0.0.1:8090", NULL,
-                            WASMBED_EMU_PROFILES };
+    struct serve_opts o = { .listen = "127.0.0.1:8090",
+                            .profiles = WASMBED_EMU_PROFILES };
     struct event *sig[2] = { NULL, NULL };
     char why[EMU_WHY_LEN];
     emu_err rc = EMU_E_INVALID;

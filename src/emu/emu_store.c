@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #define MOD "store"
 #define SEED_LEN 32
@@ -225,4 +227,52 @@ emu_err emu_store_load_all(struct emu_srv *s, char why[EMU_WHY_LEN])
     }
     closedir(d);
     return EMU_OK;
+}
+
+/* Parses a certificate in PEM, or failing that DER, from a file. */
+static X509 *read_cert(const char *path)
+{
+    BIO *bio = BIO_new_file(path, "rb");
+    X509 *x = NULL;
+
+    if (!bio)
+        return NULL;
+    x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+    if (!x && BIO_reset(bio) == 0)
+        x = d2i_X509_bio(bio, NULL);
+    BIO_free(bio);
+    return x;
+}
+
+emu_err emu_store_load_ca(struct emu_srv *s, const char *path,
+                          char why[EMU_WHY_LEN])
+{
+    X509 *x = read_cert(path);
+    unsigned char *p = s->ca_der;
+    int len = x ? i2d_X509(x, NULL) : -1;
+    emu_err rc = EMU_OK;
+
+    if (!x) {
+        snprintf(why, EMU_WHY_LEN, "--ca %s: not a readable PEM or DER "
+                 "certificate", path);
+        rc = EMU_E_INVALID;
+    } else if (len <= 0 || (size_t)len > sizeof s->ca_der) {
+        snprintf(why, EMU_WHY_LEN, "--ca %s: certificate larger than %d "
+                 "bytes", path, EMU_CA_MAX);
+        rc = EMU_E_INVALID;
+    } else {
+        s->ca_len = (size_t)i2d_X509(x, &p);
+    }
+    X509_free(x);
+    return rc;
+}
+
+emu_err emu_store_put_ca(const struct emu_board *b, char why[EMU_WHY_LEN])
+{
+    char path[EMU_PATH_MAX + 16];
+
+    if (b->srv->ca_len == 0)
+        return EMU_OK;
+    snprintf(path, sizeof path, "%s/ca.der", b->dir);
+    return write_file(path, b->srv->ca_der, b->srv->ca_len, why);
 }

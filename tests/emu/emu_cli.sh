@@ -201,6 +201,9 @@ case_errors() {
         --gateway 127.0.0.1:9 --qemu "$work/qemu"
     expect_err "expected HOST:PORT" "$emu" serve --data-dir "$d" \
         --gateway nowhere
+    echo "not a certificate" >"$work/bad-ca.pem"
+    expect_err "not a readable PEM or DER certificate" "$emu" serve \
+        --data-dir "$d" --gateway 127.0.0.1:9 --ca "$work/bad-ca.pem"
     expect_err "cannot reach the device manager" "$emu" list \
         --url http://127.0.0.1:9
     serve "$d"

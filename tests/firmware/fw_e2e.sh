@@ -77,17 +77,15 @@ start_gateway() {
 dev_port=$(free_port) api_port=$(free_port)
 start_gateway
 api POST /api/v1/pairing/open >/dev/null || fail "cannot open pairing"
-openssl x509 -in "$work/gw/ca.crt" -outform DER -out "$work/ca.der"
-
 # The manager and one board, provisioned with the fleet CA.
 "$emu" serve --data-dir "$work/emu" --gateway "127.0.0.1:$dev_port" \
-    --listen 127.0.0.1:0 --fw-dir "$fw" >"$work/serve.log" 2>&1 &
+    --listen 127.0.0.1:0 --fw-dir "$fw" --ca "$work/gw/ca.crt" \
+    >"$work/serve.log" 2>&1 &
 srv_pid=$!
 wait_for 10 test -s "$work/emu/api.url" || fail "manager did not start"
 WASMBED_EMU_URL=$(cat "$work/emu/api.url")
 export WASMBED_EMU_URL
 "$emu" create --board "$profile" --name b1 >/dev/null || fail "create"
-cp "$work/ca.der" "$work/emu/boards/b1/ca.der"
 
 t0=$(date +%s%N)
 "$emu" start b1 >/dev/null || fail "start"
