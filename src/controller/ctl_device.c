@@ -154,6 +154,11 @@ static void gateway_sync(struct ctl *c, json_t *gwobj)
 	int up = 0;
 	ctl_err rc = ctl_gw_open(c, gwobj, &g);
 
+	/* The API server failing us says nothing about the gateway. */
+	if (rc == CTL_E_NET || rc == CTL_E_HTTP || rc == CTL_E_NOMEM) {
+		ctl_gw_free(&g);
+		return;
+	}
 	if (rc != CTL_OK)
 		msg = "no API token: check spec.tokenSecretRef";
 	else if ((rc = ctl_gw_devices(&g, &devs)) != CTL_OK)

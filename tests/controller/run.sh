@@ -8,11 +8,14 @@
 # status, the Lease, and the controller surviving an API-server restart
 # that also compacts etcd (so its watches get 410 Gone and relist).
 #
-# run.sh KUBE-DIR K8S-DIR GATEWAY TESTDEV CONTROLLER
+# run.sh KUBE-DIR K8S-DIR GATEWAY TESTDEV CONTROLLER [DEVICE APPS-DIR]
+# With wasmbed-device and the sample apps, the Application runs on a
+# real agent; without, on the test device, which takes no application.
 # Exit status: 0 passed, 1 failed, 77 skipped (no kube-apiserver).
 set -euo pipefail
 
 kube=$1 k8s=$2 gateway=$3 testdev=$4 controller=$5
+device=${6:-} apps=${7:-}
 if [[ ! -x $kube/bin/kube-apiserver || ! -x $kube/bin/etcd ]]; then
     echo "SKIP: $kube/bin has no kube-apiserver (scripts/setup.d/40-kube)"
     exit 77
@@ -210,54 +213,79 @@ rv2=$(jp "device/$DEV" '{.metadata.resourceVersion}')
 [[ $rv1 == "$rv2" ]] || fail "Device rewritten while unchanged ($rv1 -> $rv2)"
 ok "no Device write over 4 s of heartbeats and sync passes"
 
-# ---- Application: finalizer, status, deletion ----
-# On a second device, which the gateway may delete at the end.
+# ---- Application: finalizer, deployment, status, deletion ----
+WASM=AGFzbQEAAAA=
+APP_TARGET="devices: [\"\$DEV2\"]"
+gwapi() {
+    curl -s -o /dev/null -w '%{http_code}' \
+        -H "Authorization: Bearer $GWTOK" "http://127.0.0.1:$AP$1"
+}
 mkdir -p "$T/dev2"
-"$testdev" "$DP" "$T/gw/ca.crt" "$T/dev2" 400 >"$T/dev2.log" 2>&1 &
+if [[ -n $device && -f $apps/counter.wasm ]]; then
+    # The real agent with a sample app that keeps running.
+    "$device" --gateway "127.0.0.1:$DP" --data-dir "$T/dev2" \
+        --ca "$T/gw/ca.crt" --name dev2 --backoff-max 2s \
+        >"$T/dev2.log" 2>&1 &
+    WASM=$(base64 -w0 "$apps/counter.wasm")
+    real=1
+else
+    # The test device: it takes no application, and never says one is
+    # removed, so the gateway must forget it before deletion ends.
+    "$testdev" "$DP" "$T/gw/ca.crt" "$T/dev2" 400 >"$T/dev2.log" 2>&1 &
+    real=0
+fi
 pids+=($!)
 wait_for 20 "second device enrolled" new_device "$DEV"
 DEV2=$(new_device "$DEV")
 dev2_up() { [[ $(jp "device/$DEV2" '{.status.phase}') == Connected ]]; }
 wait_for 20 "Device $DEV2 Connected" dev2_up
-WASM=AGFzbQEAAAA=
+k -n $NS label device "$DEV2" role=sensor >/dev/null
 SHA=$(echo "$WASM" | base64 -d | sha256sum | cut -c1-64)
 k apply -f - >/dev/null <<EOF
 apiVersion: wasmbed.io/v1alpha1
 kind: Application
-metadata: {name: hello, namespace: $NS}
+metadata: {name: counter, namespace: $NS}
 spec:
   module: {inline: "$WASM", sha256: "$SHA"}
-  target: {devices: ["$DEV2"]}
+  target: {selector: {matchLabels: {role: sensor}}}
   limits: {memoryBytes: 65536, fuel: 100000}
 EOF
 app_seen() {
-    [[ $(jp application/hello '{.metadata.finalizers[0]}') == wasmbed.io/deployments &&
-       $(jp application/hello '{.status.summary.targeted}') == 1 &&
-       $(jp application/hello '{.status.devices[0].name}') == "$DEV2" ]]
+    [[ $(jp application/counter '{.metadata.finalizers[0]}') == wasmbed.io/deployments &&
+       $(jp application/counter '{.status.summary.targeted}') == 1 &&
+       $(jp application/counter '{.status.devices[0].name}') == "$DEV2" ]]
 }
 wait_for 20 "Application finalizer and status" app_seen
-ok "Application: finalizer, status for $DEV2" \
-   "($(jp application/hello '{.status.devices[0].state}'):" \
-   "$(jp application/hello '{.status.devices[0].message}'))"
-gwapi() {
-    curl -s -o /dev/null -w '%{http_code}' \
-        -H "Authorization: Bearer $GWTOK" "http://127.0.0.1:$AP$1"
-}
-k -n $NS delete application hello --wait=false >/dev/null
-if [[ $(gwapi /api/v1/deployments) == 200 ]]; then
-    # The test device never reports the module removed: the deployment
-    # stays removing, and the Application Terminating, until the
-    # device is deleted at the gateway.
+ok "Application: finalizer, status for $DEV2 by label selector" \
+   "($(jp application/counter '{.status.devices[0].state}'))"
+if ((real)); then
+    app_running() {
+        [[ $(jp application/counter '{.status.summary.running}') == 1 &&
+           $(jp "device/$DEV2" '{.status.applications[0].state}') == running ]]
+    }
+    wait_for 60 "counter running on $DEV2" app_running
+    ok "counter running on $DEV2: Application and Device status say so"
+fi
+k -n $NS delete application counter --wait=false >/dev/null
+if ((!real)) && [[ $(gwapi /api/v1/deployments) == 200 ]]; then
     sleep 3
-    k -n $NS get application hello >/dev/null 2>&1 ||
+    k -n $NS get application counter >/dev/null 2>&1 ||
         fail "Application gone before its deployment"
     curl -fs -X DELETE -H "Authorization: Bearer $GWTOK" \
         "http://127.0.0.1:$AP/api/v1/devices/$DEV2" >/dev/null
-    ok "gateway deployment API: Application waited for removal"
+    ok "Application waited for its deployment's removal"
 fi
-app_gone() { ! k -n $NS get application hello >/dev/null 2>&1; }
-wait_for 30 "Application deleted through the finalizer" app_gone
-ok "Application deleted; finalizer released"
+app_gone() { ! k -n $NS get application counter >/dev/null 2>&1; }
+wait_for 60 "Application deleted through the finalizer" app_gone
+[[ $(gwapi /api/v1/apps/$NS.counter) == 404 ]] ||
+    fail "application still on the gateway"
+if ((real)); then
+    dev_clean() {
+        [[ -z $(jp "device/$DEV2" '{.status.applications[0].state}') ]]
+    }
+    wait_for 20 "counter gone from Device $DEV2 status" dev_clean
+fi
+ok "Application deleted: removed from the device and the gateway"
 
 # ---- API server killed and restarted, etcd compacted meanwhile ----
 kill -KILL "$api_pid"
