@@ -206,6 +206,12 @@ ok "Gateway gw0 status: ready, 1 device connected"
 [[ $(jp lease/wasmbed-controller '{.spec.holderIdentity}') == ctl-a ]] ||
     fail "Lease not held by ctl-a"
 ok "Lease wasmbed-controller held by ctl-a"
+# A second replica: it watches, but acts only once it holds the Lease.
+"$controller" --kubeconfig "$T/ctl.kubeconfig" --sync-period 1s \
+    --leader-elect --identity ctl-b --log-level debug \
+    >"$T/ctl-b.log" 2>&1 &
+ctlb_pid=$!
+pids+=($ctlb_pid)
 
 rv1=$(jp "device/$DEV" '{.metadata.resourceVersion}')
 sleep 4
@@ -287,6 +293,10 @@ if ((real)); then
 fi
 ok "Application deleted: removed from the device and the gateway"
 
+! grep -q "status written\|finalizer" "$T/ctl-b.log" ||
+    fail "the replica without the Lease wrote"
+ok "second replica ctl-b wrote nothing while ctl-a led"
+
 # ---- API server killed and restarted, etcd compacted meanwhile ----
 kill -KILL "$api_pid"
 wait "$api_pid" 2>/dev/null || true
@@ -300,19 +310,34 @@ ok "kube-apiserver restarted (etcd compacted at revision $rev)"
 kill -KILL "$dev_pid"
 wait "$dev_pid" 2>/dev/null || true
 wait_for 40 "Device $DEV Unreachable after the restart" phase_is Unreachable
-kill -0 "$ctl_pid" || fail "controller died"
-ok "controller survived the restart; Device now Unreachable"
+kill -0 "$ctl_pid" && kill -0 "$ctlb_pid" || fail "a controller died"
+ok "controllers survived the restart; Device now Unreachable"
 grep -q "410 Gone, relisting" "$T/ctl.log" || fail "no relist after 410"
 grep -q "watch lost" "$T/ctl.log" || fail "lost watch not logged"
 ok "watches lost, retried with back-off, relisted"
 
-# ---- clean stop: exit 0 (LeakSanitizer in the test build) ----
-kill -TERM "$ctl_pid"
-wait "$ctl_pid" || fail "controller exit status $?"
-ok "controller stopped cleanly"
+# ---- fail-over, then clean stops (exit 0: LeakSanitizer) ----
+# The API server was away longer than the Lease: either may hold it.
+holder=$(jp lease/wasmbed-controller '{.spec.holderIdentity}')
+case $holder in
+    ctl-a) first=$ctl_pid second=$ctlb_pid other=ctl-b ;;
+    ctl-b) first=$ctlb_pid second=$ctl_pid other=ctl-a ;;
+    *) fail "Lease held by '$holder'" ;;
+esac
+kill -TERM "$first"
+wait "$first" || fail "$holder exit status $?"
+ok "$holder stopped cleanly"
+taken() { [[ $(jp lease/wasmbed-controller '{.spec.holderIdentity}') == "$other" ]]; }
+wait_for 15 "$other takes the Lease over" taken
+"$testdev" "$DP" "$T/gw/ca.crt" "$T/dev1" 400 >>"$T/dev1.log" 2>&1 &
+pids+=($!)
+wait_for 30 "Device $DEV Connected again, under $other" phase_is Connected
+ok "$other took the Lease over and mirrors the device"
+kill -TERM "$second"
+wait "$second" || fail "$other exit status $?"
 [[ -z $(jp lease/wasmbed-controller '{.spec.holderIdentity}') ]] ||
     fail "Lease not released"
-ok "Lease released"
+ok "$other stopped cleanly and released the Lease"
 kill -TERM "$gw_pid"
 wait "$gw_pid" || fail "gateway exit status $?"
 echo "controller integration test passed"
