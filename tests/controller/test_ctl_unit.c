@@ -1,7 +1,7 @@
-/* test_ctl_unit.c - unit cases of the controller: selectors, kubeconfig.
+/* test_ctl_unit.c - unit cases of the controller's pure parts.
  * SPDX-License-Identifier: Apache-2.0
- * metav1.LabelSelector semantics and clientcmd v1 kubeconfig reading,
- * table-driven.
+ * metav1.LabelSelector semantics, clientcmd v1 kubeconfig reading and
+ * inline modules (base64, RFC 4648; SHA-256), table-driven.
  */
 #include "ctl.h"
 
@@ -81,10 +81,51 @@ static void kubeconfig(const char *dir)
 	ctl_kcfg_free(&k);
 }
 
+/* Inline modules: base64 decoding and the SHA-256 check. */
+static void modules(void)
+{
+	/* "\0asm" version 1, and the SHA-256 of those 8 bytes. */
+	static const char *const sha = "93a44bbb96c751218e4c00d479e4c14"
+				       "358122a389acca16205b1e4d0dc5f9476";
+	static const struct {
+		const char *inl, *sha;
+		ctl_err want;
+		size_t len;
+	} cases[] = {
+		{ "AGFzbQEAAAA=", NULL, CTL_OK, 8 },
+		{ "AGFz bQEA\nAAA=", NULL, CTL_OK, 8 },
+		{ "AGFzbQEAAAA=", "00", CTL_E_INVALID, 0 },
+		{ "AGFzbQEAAA", NULL, CTL_E_INVALID, 0 },
+		{ "!!!!", NULL, CTL_E_INVALID, 0 },
+	};
+	struct ctl c;
+	unsigned char *data;
+	char msg[256];
+	size_t i, len;
+
+	memset(&c, 0, sizeof(c));
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		json_t *m = json_pack("{s:s,s:s}", "inline", cases[i].inl,
+				      "sha256", cases[i].sha ? cases[i].sha
+							     : sha);
+		ctl_err rc = ctl_module_fetch(&c, m, &data, &len, msg,
+					      sizeof(msg));
+		char what[200];
+
+		snprintf(what, sizeof(what), "module %s", cases[i].inl);
+		check(rc == cases[i].want, what);
+		check(rc != CTL_OK || (len == cases[i].len && data != NULL &&
+				       memcmp(data, "\0asm", 4) == 0), what);
+		free(data);
+		json_decref(m);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	ctl_log_set_level(CTL_ERROR);
 	selectors();
+	modules();
 	if (argc > 1)
 		kubeconfig(argv[1]);
 	printf("%s\n", failures ? "controller unit: FAILED"
