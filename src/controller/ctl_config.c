@@ -107,8 +107,9 @@ static ctl_err ca_data(struct ctl_kcfg *k, const char *b64)
 	return CTL_OK;
 }
 
-/* Fills server and CA from a cluster entry. */
-static ctl_err cluster(struct ctl_kcfg *k, json_t *cl)
+/* Fills server and CA from a cluster entry; a relative CA file is
+ * taken from the kubeconfig's folder dir, as kubectl does. */
+static ctl_err cluster(struct ctl_kcfg *k, json_t *cl, const char *dir)
 {
 	const char *server = str(cl, "server");
 	const char *v;
@@ -123,7 +124,8 @@ static ctl_err cluster(struct ctl_kcfg *k, json_t *cl)
 	v = str(cl, "insecure-skip-tls-verify");
 	k->insecure = v != NULL && strcmp(v, "true") == 0;
 	if ((v = str(cl, "certificate-authority")) != NULL)
-		snprintf(k->ca_file, sizeof(k->ca_file), "%s", v);
+		snprintf(k->ca_file, sizeof(k->ca_file), "%s%s", v[0] == '/'
+			 ? "" : dir, v);
 	if ((v = str(cl, "certificate-authority-data")) != NULL)
 		return ca_data(k, v);
 	return CTL_OK;
@@ -149,10 +151,13 @@ static ctl_err user(struct ctl_kcfg *k, json_t *u)
 ctl_err ctl_kcfg_file(struct ctl_kcfg *k, const char *path)
 {
 	json_t *root = NULL, *ctx;
-	const char *cur;
+	const char *cur, *slash = strrchr(path, '/');
+	char dir[512] = "";
 	ctl_err rc;
 
 	memset(k, 0, sizeof(*k));
+	if (slash != NULL)
+		snprintf(dir, sizeof(dir), "%.*s/", (int)(slash - path), path);
 	rc = ctl_yaml_load(path, &root);
 	if (rc != CTL_OK)
 		goto out;
@@ -166,7 +171,7 @@ ctl_err ctl_kcfg_file(struct ctl_kcfg *k, const char *path)
 	if (str(ctx, "namespace") != NULL)
 		snprintf(k->ns, sizeof(k->ns), "%s", str(ctx, "namespace"));
 	rc = cluster(k, named(root, "clusters", str(ctx, "cluster"),
-			      "cluster"));
+			      "cluster"), dir);
 	if (rc == CTL_OK)
 		rc = user(k, named(root, "users", str(ctx, "user"), "user"));
 out:

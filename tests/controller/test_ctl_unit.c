@@ -76,6 +76,12 @@ static void kubeconfig(const char *dir)
 	check(k.ca_pem && strcmp(k.ca_pem, "PEM") == 0, "CA data");
 	check(k.insecure == 0, "insecure off");
 	ctl_kcfg_free(&k);
+	snprintf(path, sizeof(path), "%s/kubeconfig-a.yaml", dir);
+	check(ctl_kcfg_file(&k, path) == CTL_OK, "kubeconfig a loads");
+	snprintf(path, sizeof(path), "%s/ca.crt", dir);
+	check(strcmp(k.ca_file, path) == 0, "relative CA file");
+	check(strcmp(k.ns, "") == 0, "no namespace");
+	ctl_kcfg_free(&k);
 	snprintf(path, sizeof(path), "%s/no-such-kubeconfig", dir);
 	check(ctl_kcfg_file(&k, path) != CTL_OK, "missing file refused");
 	ctl_kcfg_free(&k);
