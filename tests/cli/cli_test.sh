@@ -150,7 +150,7 @@ case_token() {
     expect 0 "$cli" status
     grep -q "gateway:.*$api_port" "$work/out" || fail "status"
     expect 4 "$cli" status --token wrong
-    grep -q "missing or wrong bearer token" "$work/err" || fail "401 msg"
+    grep -qi "bearer token" "$work/err" || fail "401 msg"
     grep -q "token from --token" "$work/err" || fail "token origin"
     WASMBED_TOKEN=nope expect 4 "$cli" devices
     grep -q "WASMBED_TOKEN" "$work/err" || fail "env origin"
@@ -260,12 +260,34 @@ case_apps() {
     fi
     expect 0 "$cli" apps upload "$apps/hello.wasm" --name hello \
         --version 1.0
+    grep -q "uploaded hello version 1.0" "$work/out" || fail "upload"
+    # The same bytes again are fine; other bytes under 1.0 are not.
+    expect 0 "$cli" apps upload "$apps/hello.wasm" --name hello \
+        --version 1.0
+    expect 1 "$cli" apps upload "$apps/counter.wasm" --name hello \
+        --version 1.0
+    printf '\0asm\1\0\0\0\1\5' >"$work/broken.wasm"
+    expect 1 "$cli" apps upload "$work/broken.wasm" --name broken \
+        --version 1
+    [[ -s $work/err ]] || fail "no message for a refused module"
+    expect 0 "$cli" apps upload "$apps/counter.wasm" --name counter
     expect 0 "$cli" apps list -o json
-    [[ $(json '[a["name"] for a in j["apps"]]') == *hello* ]] ||
-        fail "uploaded app not listed"
+    [[ $(json '",".join(sorted(a["name"] for a in j["apps"]))') == \
+        counter,hello ]] || fail "apps list"
     expect 0 "$cli" apps get hello
-    expect 1 "$cli" apps upload "$apps/../apps/hello.wasm" --name "" 
-    expect 0 "$cli" apps delete hello
+    grep -q "^hello  *1.0" "$work/out" || fail "apps get"
+    expect 0 "$cli" apps get hello:1.0 -o json
+    [[ $(json 'j["version"]') == 1.0 ]] || fail "apps get version"
+    expect 5 "$cli" apps get nosuch
+    # No device: deploy says what to do.
+    expect 1 "$cli" deploy hello --all
+    grep -q "no device to deploy to" "$work/err" || fail "deploy msg"
+    expect 0 "$cli" apps delete hello:1.0
+    expect 5 "$cli" apps get hello:1.0
+    expect 0 "$cli" apps delete counter
+    expect 5 "$cli" apps get counter
+    expect 0 "$cli" status
+    grep -q "apps:        0" "$work/out" || fail "status apps"
 }
 
 [[ -n ${CLI_TEST_DEBUG:-} ]] && set -x
