@@ -169,6 +169,9 @@ gw_err gw_db_begin(struct gw_db *db)
 
 gw_err gw_db_end(struct gw_db *db, gw_err rc)
 {
+	/* The begin failed: there is nothing to end. */
+	if (db->depth == 0)
+		return rc;
 	if (rc != GW_OK)
 		db->failed = 1;
 	if (--db->depth > 0)
