@@ -276,6 +276,29 @@ static void case_deploy(void)
 	stop();
 }
 
+/* A transfer cut by a lost connection starts again on the next. */
+static void cut_transfer(struct dev *a, uint8_t *mod, size_t n)
+{
+	struct proto_msg m;
+	char r[4096];
+	unsigned deploys = a->apps.deploys;
+
+	make_module(mod, n, 0x66);
+	CHECK(upload("x", "3", mod, n, r, sizeof(r)) == 201);
+	CHECK(api("PATCH", "/api/v1/deployments/2", "{\"version\":\"3\"}", r,
+		  sizeof(r)) == 200);
+	CHECK(td_recv(a->t, &m, 5000) == 0 && m.type == PROTO_DEPLOY);
+	CHECK(td_apps_handle(&a->apps, &m, td_send_cb, a->t) == 1);
+	CHECK(td_recv(a->t, &m, 5000) == 0 && m.type == PROTO_CHUNK);
+	td_close(a->t);
+	CHECK(dev_up(a) == 0);
+	CHECK(reach(a, NULL, 2, "running"));
+
+	/* The new session also retried the update that failed its hash. */
+	CHECK(reach(a, NULL, 1, "running"));
+	CHECK(a->apps.deploys == deploys + 3);
+}
+
 /* A bad hash fails once and is not retried in a loop; a full device
  * says no-space; both are recorded with their reason. */
 static void case_failures(void)
@@ -313,6 +336,7 @@ static void case_failures(void)
 	CHECK(a.apps.deploys == TD_APPS + 1);
 	CHECK(api("GET", "/api/v1/deployments/1", NULL, r, sizeof(r)) == 200);
 	CHECK(strstr(r, "bad-hash") != NULL);
+	cut_transfer(&a, mod, n);
 	dev_free(&a);
 	stop();
 }
