@@ -600,8 +600,8 @@ static cli_err change(struct cli *c, const char *verb, const char *app,
 	if (rc == CLI_OK && c->json)
 		cli_print_json(j);
 	else if (rc == CLI_OK)
-		printf("%s %s: done (deployment %s); `wasmbed status` shows"
-		       " the devices follow\n", verb, app,
+		printf("%s %s: asked of the devices (deployment %s); see"
+		       " `wasmbed status`\n", verb, app,
 		       cli_str(json_object_get(dep, "id"), path, 64));
 out:
 	json_decref(dep);

@@ -197,27 +197,26 @@ cli_err cli_device_id(struct cli *c, const char *ref, char *id,
 static void devices_table(json_t *devs)
 {
 	static const char *const heads[] = { "ID", "NAME", "STATE",
-					     "BOARD", "LAST SEEN", "PEER" };
+					     "BOARD", "LAST SEEN" };
 	json_t *rows = json_array(), *d;
 	char t[32], b[64];
 	size_t i;
 
 	json_array_foreach(devs, i, d)
-		json_array_append_new(rows, json_pack("[ssssss]",
+		json_array_append_new(rows, json_pack("[sssss]",
 			cli_str(json_object_get(d, "id"), b, sizeof(b)),
 			json_string_value(json_object_get(d, "name"))
 			? json_string_value(json_object_get(d, "name")) : "-",
 			dev_state(d) ? dev_state(d) : "-",
 			json_string_value(json_object_get(d, "board"))
 			? json_string_value(json_object_get(d, "board")) : "-",
-			cli_time(json_object_get(d, "last_seen"), t, sizeof(t)),
-			json_string_value(json_object_get(d, "peer"))
-			? json_string_value(json_object_get(d, "peer")) : "-"));
+			cli_time(json_object_get(d, "last_seen"), t,
+				 sizeof(t))));
 	if (json_array_size(devs) == 0)
 		printf("no devices yet: open pairing (`wasmbed pairing open"
 		       " --for 10m`) and start one\n");
 	else
-		cli_table(heads, 6, rows);
+		cli_table(heads, 5, rows);
 	json_decref(rows);
 }
 
