@@ -119,6 +119,10 @@ cli_err cli_emu(struct cli *c, int argc, char **argv);
 cli_err cli_device_id(struct cli *c, const char *ref, char *id,
 		      size_t cap);
 
+/* The deployment (with its devices) of application app that is not
+ * being removed, or *dep NULL; caller owns *dep. */
+cli_err cli_find_deployment(struct cli *c, const char *app, json_t **dep);
+
 /* Parses "30s", "10m", "2h", "1d" or plain seconds; -1 if bad. */
 long cli_parse_duration(const char *s);
 /* Parses "64k", "1M" or bytes; -1 if bad. */

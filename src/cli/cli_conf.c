@@ -1,5 +1,5 @@
-/* cli_conf.c - where the CLI finds the gateway, its token and the
- * device manager. SPDX-License-Identifier: Apache-2.0
+/* cli_conf.c - where the CLI finds the gateway, token and manager.
+ * SPDX-License-Identifier: Apache-2.0
  *
  * Lowest to highest precedence: built-in defaults; the local data
  * directory (DATA/gateway/api.url and admin.token, DATA/emu/api.url);

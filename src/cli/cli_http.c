@@ -1,5 +1,5 @@
-/* cli_http.c - one HTTP request to the gateway or the device manager,
- * with errors a person can act on. SPDX-License-Identifier: Apache-2.0
+/* cli_http.c - one HTTP request, with errors a person can act on.
+ * SPDX-License-Identifier: Apache-2.0
  * HTTP/1.1 (RFC 9110) via libcurl, JSON (RFC 8259) via jansson, bearer
  * tokens (RFC 6750 section 2.1).
  */

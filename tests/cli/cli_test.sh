@@ -173,6 +173,37 @@ case_token() {
         expect 4 "$cli" status
 }
 
+# An app on the real device: deploy, logs (table, json, --tail), update,
+# undeploy. Skipped while the gateway cannot deploy.
+fleet_apps() {
+    "$cli" apps list >/dev/null 2>&1 || return 0
+    expect 0 "$cli" apps upload "$apps/hello.wasm" --name hello \
+        --version 1.0
+    expect 0 "$cli" deploy hello:1.0 --to linux-1 --timeout 1m
+    grep -q "deployment 1: hello 1.0 on 1 device" "$work/out" ||
+        fail "deploy"
+    wait_for 30 bash -c "'$cli' logs linux-1 hello | grep -q 'line 3'" ||
+        fail "no output from hello"
+    expect 0 "$cli" logs linux-1
+    grep -q "^info  hello: hello from wasmbed, line 1" "$work/out" ||
+        fail "logs table"
+    expect 0 "$cli" logs linux-1 hello -o json
+    python3 -c 'import json,sys
+for l in open(sys.argv[1]): json.loads(l)' "$work/out" || fail "json lines"
+    expect 0 "$cli" logs linux-1 --tail 1
+    [[ $(wc -l <"$work/out") == 1 ]] || fail "--tail 1"
+    expect 0 "$cli" apps upload "$apps/counter.wasm" --name hello \
+        --version 2.0
+    expect 0 "$cli" deploy hello:2.0 --to linux-1 --timeout 1m
+    wait_for 30 bash -c "'$cli' logs linux-1 hello | grep -q 'count'" ||
+        fail "no output from version 2.0"
+    expect 0 "$cli" stop hello
+    expect 0 "$cli" status -o json
+    expect 0 "$cli" undeploy hello --all
+    expect 5 "$cli" undeploy nosuch --all
+    echo "fleet: deployed, updated and removed on a real device"
+}
+
 case_fleet() {
     start_gateway
     expect 0 "$cli" pairing status
@@ -197,6 +228,7 @@ case_fleet() {
     expect 5 "$cli" devices get wb-0000000000000000
     COLUMNS=40 expect 0 "$cli" devices
     awk 'length($0) > 40 { exit 1 }' "$work/out" || fail "table too wide"
+    fleet_apps
     expect 0 "$cli" pairing close
     grep -q "pairing closed" "$work/out" || fail "close"
     expect 0 "$cli" devices revoke "$id"
