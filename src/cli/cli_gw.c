@@ -66,11 +66,12 @@ static void count_states(json_t *devs, char *buf, size_t cap)
 	}
 }
 
-static void print_problems(json_t *devs)
+/* Unreachable and revoked devices, failed deployments. */
+static void print_problems(json_t *devs, json_t *deps)
 {
 	size_t i, n = 0;
 	json_t *d;
-	char t[32];
+	char t[32], b[64];
 
 	json_array_foreach(devs, i, d) {
 		const char *s = dev_state(d);
@@ -80,11 +81,24 @@ static void print_problems(json_t *devs)
 			continue;
 		if (n++ == 0)
 			printf("problems:\n");
-		printf("  %s (%s) %s, last seen %s\n",
+		printf("  device %s (%s) %s, last seen %s\n",
 		       json_string_value(json_object_get(d, "id")),
-		       json_string_value(json_object_get(d, "name")), s,
+		       cli_str(json_object_get(d, "name"), b, sizeof(b)), s,
 		       cli_time(json_object_get(d, "last_seen"), t,
 				sizeof(t)));
+	}
+	json_array_foreach(deps, i, d) {
+		if (strcmp(cli_str(json_object_get(d, "state"), b, sizeof(b)),
+			   "failed") != 0)
+			continue;
+		if (n++ == 0)
+			printf("problems:\n");
+		printf("  deployment %s (%s): %s device(s) failed; see"
+		       " `wasmbed logs DEVICE`\n",
+		       cli_str(json_object_get(d, "id"), t, sizeof(t)),
+		       json_string_value(json_object_get(d, "app")),
+		       cli_str(json_object_get(json_object_get(d, "counts"),
+					       "failed"), b, sizeof(b)));
 	}
 	if (n == 0)
 		printf("problems:    none\n");
@@ -113,7 +127,7 @@ static void print_status(struct cli *c, json_t *all)
 		printf("apps:        %zu\n", json_array_size(apps));
 	if (deps != NULL)
 		printf("deployments: %zu\n", json_array_size(deps));
-	print_problems(devs);
+	print_problems(devs, deps);
 }
 
 /* The array under key of GET path, or NULL if the route is missing. */

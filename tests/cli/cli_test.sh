@@ -201,6 +201,15 @@ for l in open(sys.argv[1]): json.loads(l)' "$work/out" || fail "json lines"
     expect 0 "$cli" status -o json
     expect 0 "$cli" undeploy hello --all
     expect 5 "$cli" undeploy nosuch --all
+    # An app that traps: deploy fails with the reason, status lists it.
+    expect 0 "$cli" apps upload "$apps/trap.wasm" --name trap --version 1
+    expect 1 "$cli" deploy trap --to linux-1 --timeout 1m
+    grep -q "failed: " "$work/err" && grep -q "1 device(s) failed" \
+        "$work/err" || fail "trap not reported"
+    expect 0 "$cli" status
+    grep -q "deployment .* (trap): 1 device(s) failed" "$work/out" ||
+        fail "status problems"
+    expect 0 "$cli" undeploy trap --all
     echo "fleet: deployed, updated and removed on a real device"
 }
 
