@@ -92,7 +92,7 @@ start_apiserver() {
         >>"$T/apiserver.log" 2>&1 &
     api_pid=$!
     pids+=($api_pid)
-    wait_for 60 "kube-apiserver ready" curl -fsk \
+    wait_for 90 "kube-apiserver ready" curl -fsk \
         -H "Authorization: Bearer $ADMIN" "https://127.0.0.1:$KP/readyz"
 }
 
