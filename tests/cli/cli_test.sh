@@ -171,6 +171,27 @@ case_token() {
     # /health needs no token; status still needs one for the rest.
     WASMBED_DATA_DIR=$work/none WASMBED_URL=$(cat "$work/api.url") \
         expect 4 "$cli" status
+    roles
+}
+
+# Tokens with roles (skipped while the gateway has none): a viewer
+# reads but may not open pairing (403, exit 4); a revoked token is 401.
+roles() {
+    "$cli" tokens list >/dev/null 2>&1 || return 0
+    expect 0 "$cli" tokens create --role viewer --name ro -o json
+    local tok tid
+    tok=$(json 'j["token"]') tid=$(json 'j["id"]')
+    expect 0 "$cli" tokens create --role viewer --name ro2
+    [[ $(wc -c <"$work/out") == 65 ]] || fail "create prints the token"
+    expect 2 "$cli" tokens create --name x
+    expect 0 "$cli" tokens
+    grep -q "ro  *viewer" "$work/out" || fail "tokens list"
+    expect 0 "$cli" devices --token "$tok"
+    expect 4 "$cli" pairing open --token "$tok"
+    grep -q "use a token with that role" "$work/err" || fail "403 hint"
+    expect 0 "$cli" tokens revoke "$tid"
+    expect 4 "$cli" devices --token "$tok"
+    echo "token: roles checked (viewer, 403, revoke)"
 }
 
 # An app on the real device: deploy, logs (table, json, --tail), update,
