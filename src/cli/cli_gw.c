@@ -88,8 +88,11 @@ static void print_problems(json_t *devs, json_t *deps)
 				sizeof(t)));
 	}
 	json_array_foreach(deps, i, d) {
+		json_t *nf = json_object_get(json_object_get(d, "counts"),
+					     "failed");
+
 		if (strcmp(cli_str(json_object_get(d, "state"), b, sizeof(b)),
-			   "failed") != 0)
+			   "failed") != 0 && json_integer_value(nf) <= 0)
 			continue;
 		if (n++ == 0)
 			printf("problems:\n");

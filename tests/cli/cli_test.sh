@@ -267,6 +267,9 @@ case_fleet() {
     expect 0 "$cli" status
     grep -q "problems:" "$work/out" && grep -q "revoked" "$work/out" ||
         fail "revoked device not listed as a problem"
+    "$cli" apps list >/dev/null 2>&1 || return 0
+    expect 0 "$cli" devices delete linux-1
+    expect 5 "$cli" devices get "$id"
 }
 
 case_emu() {
