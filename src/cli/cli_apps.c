@@ -484,6 +484,11 @@ static cli_err send_deploy(struct cli *c, const char *ref,
 	return rc;
 }
 
+static int all_digits(const char *s)
+{
+	return *s != '\0' && strspn(s, "0123456789") == strlen(s);
+}
+
 cli_err cli_deploy(struct cli *c, int argc, char **argv)
 {
 	static const char use[] =
@@ -517,7 +522,11 @@ cli_err cli_deploy(struct cli *c, int argc, char **argv)
 			      "deploy: name one application");
 	tmo = o.timeout ? cli_parse_duration(o.timeout) : 120;
 	if (rc == CLI_OK && tmo < 0)
-		rc = cli_fail(CLI_EUSAGE, NULL, "bad --timeout");
+		rc = cli_fail(CLI_EUSAGE, "e.g. --timeout 5m", "bad --timeout");
+	if (rc == CLI_OK && ((o.mem && cli_parse_size(o.mem) < 0) ||
+			     (o.fuel && !all_digits(o.fuel))))
+		rc = cli_fail(CLI_EUSAGE, "e.g. --memory 64k --fuel 100000",
+			      "bad --memory or --fuel");
 	if (rc == CLI_OK)
 		rc = target_ids(c, o.to, o.all, ids);
 	if (rc == CLI_OK && json_array_size(ids) == 0)

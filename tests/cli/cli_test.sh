@@ -114,6 +114,9 @@ case_usage() {
     expect 2 "$cli" --output yaml status
     expect 2 "$cli" deploy hello
     grep -q -- "--to DEVICE... or --all" "$work/err" || fail "deploy target"
+    expect 2 "$cli" deploy hello --all --memory lots
+    expect 2 "$cli" deploy hello --all --fuel -5
+    expect 2 "$cli" deploy hello --all --timeout never
     expect 2 "$cli" apps upload "$work/nothing.wasm" --name x
     grep -q "cannot read" "$work/err" || fail "missing module"
     echo "not wasm" >"$work/bad.wasm"
@@ -215,7 +218,10 @@ for l in open(sys.argv[1]): json.loads(l)' "$work/out" || fail "json lines"
     [[ $(wc -l <"$work/out") == 1 ]] || fail "--tail 1"
     expect 0 "$cli" apps upload "$apps/counter.wasm" --name hello \
         --version 2.0
-    expect 0 "$cli" deploy hello:2.0 --to linux-1 --timeout 1m
+    expect 0 "$cli" deploy hello:2.0 --to linux-1 --timeout 1m \
+        --memory 64k --fuel 0 -o json
+    [[ $(json 'j["memory_limit"], j["fuel_limit"]') == "(65536, 0)" ]] ||
+        fail "limits"
     wait_for 30 bash -c "'$cli' logs linux-1 hello | grep -q 'count'" ||
         fail "no output from version 2.0"
     expect 0 "$cli" stop hello
