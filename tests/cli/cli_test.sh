@@ -152,6 +152,11 @@ case_token() {
     # Found in the local data directory: no flag, no environment.
     expect 0 "$cli" status
     grep -q "gateway:.*$api_port" "$work/out" || fail "status"
+    # The default data directory: ~/.local/share/wasmbed.
+    mkdir -p "$HOME/.local/share"
+    ln -s "$WASMBED_DATA_DIR" "$HOME/.local/share/wasmbed"
+    env -u WASMBED_DATA_DIR "$cli" devices >/dev/null ||
+        fail "not found under ~/.local/share/wasmbed"
     expect 4 "$cli" status --token wrong
     grep -qi "bearer token" "$work/err" || fail "401 msg"
     grep -q "token from --token" "$work/err" || fail "token origin"
