@@ -397,7 +397,7 @@ cli_err cli_tokens(struct cli *c, int argc, char **argv)
 	static const char use[] =
 		"usage: wasmbed tokens [list]\n"
 		"       wasmbed tokens create --role viewer|operator|admin"
-		" [--name NAME]\n"
+		" --name NAME\n"
 		"       wasmbed tokens revoke ID\n\n"
 		"Needs the admin token. create prints the new token once.\n";
 	const char *role = NULL, *name = NULL;
@@ -416,11 +416,10 @@ cli_err cli_tokens(struct cli *c, int argc, char **argv)
 		rc = gw_get(c, "/api/v1/tokens", 0, &j);
 		if (rc == CLI_OK && !json_out(c, j))
 			tokens_table(json_object_get(j, "tokens"));
-	} else if (!strcmp(sub, "create") && a.npos == 1 && role) {
-		json_t *b = json_pack("{s:s}", "role", role);
+	} else if (!strcmp(sub, "create") && a.npos == 1 && role && name) {
+		json_t *b = json_pack("{s:s,s:s}", "role", role, "name",
+				      name);
 
-		if (name != NULL)
-			json_object_set_new(b, "name", json_string(name));
 		rc = gw_send(c, "POST", "/api/v1/tokens", b, &j);
 		json_decref(b);
 		if (rc == CLI_OK && !json_out(c, j))
@@ -433,8 +432,8 @@ cli_err cli_tokens(struct cli *c, int argc, char **argv)
 			printf("token %s revoked\n", a.pos[1]);
 	} else {
 		rc = cli_fail(CLI_EUSAGE, "see `wasmbed tokens --help`",
-			      "tokens: expected list, create --role ROLE or"
-			      " revoke ID");
+			      "tokens: expected list, create --role ROLE"
+			      " --name NAME, or revoke ID");
 	}
 	json_decref(j);
 	return rc;
