@@ -3,16 +3,19 @@
 # device manager and QEMU running build/fw/wasmbed-PROFILE.elf.
 # SPDX-License-Identifier: Apache-2.0
 #
-# Usage: fw_e2e.sh GATEWAY WASMBED_EMU FW_DIR PROFILE
+# Usage: fw_e2e.sh GATEWAY WASMBED_EMU FW_DIR PROFILE [APP.wasm]
 # Implements issue 7, "Done when": the board boots under the manager,
 # enrolls with pairing open, connects with mutual TLS 1.3 and shows
-# connected in the gateway's device list; after `wasmbed-emu restart` and
+# connected in the gateway's device list; given APP (a sample that prints
+# "count N"), it is deployed, runs, and its log lines reach the gateway,
+# and after a restart the board restores it from flash and it runs
+# again; after `wasmbed-emu restart` and
 # after its QEMU is killed it comes back connected, with the same
 # identity (its flash survived); a restarted gateway sees it reconnect.
 # Prints the time from start to connected.
 set -euo pipefail
 
-gw=$1 emu=$2 fw=$3 profile=$4
+gw=$1 emu=$2 fw=$3 profile=$4 app=${5:-}
 work=$(mktemp -d /tmp/fw-e2e.XXXXXX)
 gw_pid= srv_pid=
 
@@ -56,6 +59,32 @@ connected_from() {
     [[ $(device state) == connected && $(device peer) != "$1" ]]
 }
 
+# last_count: the seq of the device's latest "count" log record, or 0.
+last_count() {
+    api GET "/api/v1/devices/$id/logs?limit=1000" | python3 -c '
+import json, sys
+r = [x["seq"] for x in json.load(sys.stdin)["records"]
+     if x["text"].startswith("count ")]
+print(max(r) if r else 0)'
+}
+
+# count_after SEQ: a "count" record newer than SEQ has reached the gateway.
+count_after() {
+    (($(last_count) > $1))
+}
+
+# deploy_app: uploads APP and deploys it to the board, autostarted.
+deploy_app() {
+    curl -sf -H "Authorization: Bearer $(cat "$work/gw/admin.token")" \
+        --data-binary @"$app" \
+        "http://127.0.0.1:$api_port/api/v1/apps?name=fwapp&version=1.0" \
+        >/dev/null || fail "upload of $app refused"
+    curl -sf -H "Authorization: Bearer $(cat "$work/gw/admin.token")" \
+        -d "{\"app\":\"fwapp\",\"version\":\"1.0\",\"devices\":[\"$id\"]}" \
+        "http://127.0.0.1:$api_port/api/v1/deployments" >/dev/null ||
+        fail "deployment refused"
+}
+
 wait_for() {
     local end=$((SECONDS + $1))
     shift
@@ -95,7 +124,18 @@ echo "$profile: start to connected $(( (t1 - t0) / 1000000 )) ms" \
      "(first boot: key generation and enrollment)"
 id=$(device id)
 
+if [[ -n $app ]]; then
+    t0=$(date +%s%N)
+    deploy_app
+    wait_for 120 count_after 0 || fail "no output from the deployed app"
+    t1=$(date +%s%N)
+    echo "$profile: deployment to first app output $(( (t1 - t0) / 1000000 ))" \
+         "ms"
+fi
+
 # Restart through the manager: same identity, a new session.
+seen=$( [[ -n $app ]] && last_count || echo 0)
+boots=$(grep -c "^--- wasmbed-emu: boot" "$work/emu/boards/b1/console.log")
 peer=$(device peer)
 t0=$(date +%s%N)
 "$emu" restart b1 >/dev/null || fail "restart"
@@ -104,6 +144,13 @@ t1=$(date +%s%N)
 echo "$profile: restart to connected $(( (t1 - t0) / 1000000 )) ms"
 [[ $(device id) == "$id" && $(device count) == 1 ]] ||
     fail "identity lost across restart"
+if [[ -n $app ]]; then
+    wait_for 60 count_after "$seen" || fail "app not running after restart"
+    awk -v n="$boots" '/^--- wasmbed-emu: boot/ { b++ } b > n' \
+        "$work/emu/boards/b1/console.log" | grep -q "restoring app" ||
+        fail "the app was not restored from flash after restart"
+    echo "$profile: app restored from flash and running after restart"
+fi
 
 # A killed QEMU is restarted by the manager and reconnects.
 peer=$(device peer)
