@@ -89,6 +89,32 @@ json_t *gw_body(struct gw_call *c)
 	return j;
 }
 
+json_t *gw_body_fields(struct gw_call *c, const char *const *known)
+{
+	json_t *j = gw_body(c), *v;
+	const char *key;
+	char list[160] = "";
+	size_t i;
+
+	if (j == NULL)
+		return NULL;
+	json_object_foreach(j, key, v) {
+		for (i = 0; known[i] != NULL && strcmp(known[i], key); i++)
+			;
+		if (known[i] != NULL)
+			continue;
+		for (i = 0; known[i] != NULL; i++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s\"%s\"", i ? ", " : "", known[i]);
+		gw_reply_err(c->req, 400, "unknown_field", "unknown field"
+			     " \"%.40s\": this request takes %s", key,
+			     list[0] ? list : "no fields");
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
 int gw_query_int(struct gw_call *c, const char *key, int64_t lo,
 		 int64_t hi, int64_t dflt, int64_t *v)
 {
@@ -207,7 +233,8 @@ static void pairing_get(struct gw_call *c)
 
 static void pairing_open(struct gw_call *c)
 {
-	json_t *body = gw_body(c);
+	static const char *const known[] = { "duration_s", NULL };
+	json_t *body = gw_body_fields(c, known);
 	json_t *d = body ? json_object_get(body, "duration_s") : NULL;
 	uint64_t until = UINT64_MAX;
 	gw_err rc;

@@ -332,11 +332,15 @@ static void reply_dep_err(struct gw_call *c, gw_err rc, const char *err)
 		gw_reply_db(c->req, rc, "deployment");
 }
 
+/* Members of a deployment's JSON (docs/api.md, Deployments). */
+static const char *const dep_fields[] = { "app", "version", "devices",
+	"memory_limit", "fuel_limit", "autostart", NULL };
+
 void gw_api_dep_create(struct gw_call *c)
 {
 	struct gw_dep_spec s;
 	char err[300] = "", target[24];
-	json_t *body = gw_body(c);
+	json_t *body = gw_body_fields(c, dep_fields);
 	int64_t id = -1;
 	gw_err rc;
 
@@ -421,7 +425,7 @@ void gw_api_dep_patch(struct gw_call *c)
 	struct gw_dep_spec s;
 	char err[300] = "";
 	int64_t id = dep_id(c);
-	json_t *body = id > 0 ? gw_body(c) : NULL;
+	json_t *body = id > 0 ? gw_body_fields(c, dep_fields) : NULL;
 	gw_err rc;
 
 	memset(&s, 0, sizeof(s));

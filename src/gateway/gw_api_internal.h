@@ -37,6 +37,9 @@ void gw_reply_db(struct evhttp_request *req, gw_err rc, const char *what);
 /* The body as a JSON object (an empty body is {}), or NULL after a
  * 400 reply. */
 json_t *gw_body(struct gw_call *c);
+/* gw_body, also refusing (400, replied) any member not named in known,
+ * a NULL-terminated list: a misspelt field is an error, never ignored. */
+json_t *gw_body_fields(struct gw_call *c, const char *const *known);
 /* Query parameter as an integer in [lo, hi]: 1 and *v set, 0 if
  * absent (*v = dflt), -1 after a 400 reply. */
 int gw_query_int(struct gw_call *c, const char *key, int64_t lo,

@@ -210,7 +210,8 @@ void gw_api_token_create(struct gw_call *c)
 	unsigned char raw[GW_TOKEN_LEN / 2 + 4];
 	char secret[GW_TOKEN_LEN + 1], id[16], hash[GW_SHA_HEX + 1];
 	const char *name, *role;
-	json_t *body = gw_body(c), *d;
+	static const char *const known[] = { "name", "role", NULL };
+	json_t *body = gw_body_fields(c, known), *d;
 	gw_err rc = GW_E_CRYPTO;
 
 	if (body == NULL || token_fields(c, body, &name, &role) != 0)

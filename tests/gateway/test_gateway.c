@@ -580,6 +580,15 @@ static void case_api(void)
 	CHECK(api("POST", "/api/v1/pairing/open", "{\"duration_s\":\"x\"}",
 		  r, sizeof(r)) == 400);
 	CHECK(api("POST", "/api/v1/pairing/open", "[]", r, sizeof(r)) == 400);
+	/* A misspelt field must not open pairing until closed. */
+	CHECK(api("POST", "/api/v1/pairing/open", "{\"duration\":\"5m\"}",
+		  r, sizeof(r)) == 400);
+	CHECK(strstr(r, "unknown field \\\"duration\\\"") != NULL);
+	CHECK(api("GET", "/api/v1/pairing", NULL, r, sizeof(r)) == 200);
+	CHECK(strstr(r, "\"open\":false") != NULL);
+	CHECK(api("POST", "/api/v1/deployments", "{\"memory\":1}", r,
+		  sizeof(r)) == 400);
+	CHECK(strstr(r, "unknown_field") != NULL);
 	CHECK(api("POST", "/api/v1/pairing/open", NULL, r, sizeof(r)) == 200);
 	CHECK(strstr(r, "\"open\":true,\"until_ms\":null") != NULL);
 	CHECK(api("POST", "/api/v1/pairing/close", NULL, r, sizeof(r)) ==
