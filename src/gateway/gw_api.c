@@ -104,8 +104,9 @@ json_t *gw_body_fields(struct gw_call *c, const char *const *known)
 		if (known[i] != NULL)
 			continue;
 		for (i = 0; known[i] != NULL; i++)
-			snprintf(list + strlen(list), sizeof(list) - strlen(list),
-				 "%s\"%s\"", i ? ", " : "", known[i]);
+			snprintf(list + strlen(list),
+				 sizeof(list) - strlen(list), "%s\"%s\"",
+				 i ? ", " : "", known[i]);
 		gw_reply_err(c->req, 400, "unknown_field", "unknown field"
 			     " \"%.40s\": this request takes %s", key,
 			     list[0] ? list : "no fields");
