@@ -5,10 +5,16 @@
  */
 #include "gw_api_internal.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/keyvalq_struct.h>
@@ -587,8 +593,51 @@ static void on_request(struct evhttp_request *req, void *arg)
 	}
 }
 
+/* The port the API socket is bound to (the one asked for, or the one the
+ * kernel chose for port 0); 0 if it cannot be read. */
+static unsigned bound_port(struct evhttp_bound_socket *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd = (int)evhttp_bound_socket_get_fd(h);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/* Writes DATA/api.url, one line "http://HOST:PORT", replacing it whole,
+ * so the CLI on this machine finds the API without being told. */
+static gw_err write_api_url(const struct gw *gw, unsigned port)
+{
+	char path[1100], tmp[1110], line[320];
+	const char *h = gw->conf.api_host;
+	int v6 = strchr(h, ':') != NULL, n, fd;
+	gw_err rc = GW_OK;
+
+	snprintf(path, sizeof(path), "%s/api.url", gw->conf.data_dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	n = snprintf(line, sizeof(line), "http://%s%s%s:%u\n", v6 ? "[" : "",
+		     h, v6 ? "]" : "", port);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0600);
+	if (fd < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)
+		rc = GW_E_SYS;
+	if (fd >= 0 && close(fd) != 0)
+		rc = GW_E_SYS;
+	if (rc == GW_OK && rename(tmp, path) != 0)
+		rc = GW_E_SYS;
+	if (rc != GW_OK)
+		gw_log(GW_ERROR, MOD, "write %s: %s", path, strerror(errno));
+	return rc;
+}
+
 gw_err gw_api_start(struct gw *gw)
 {
+	struct evhttp_bound_socket *h;
+	unsigned port;
+
 	struct gw_api *api = calloc(1, sizeof(*api));
 
 	if (api == NULL)
@@ -603,15 +652,17 @@ gw_err gw_api_start(struct gw *gw)
 				   EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
 				   EVHTTP_REQ_DELETE | EVHTTP_REQ_PATCH);
 	evhttp_set_gencb(api->http, on_request, gw);
-	if (evhttp_bind_socket_with_handle(api->http, gw->conf.api_host,
-					   gw->conf.api_port) == NULL) {
+	h = evhttp_bind_socket_with_handle(api->http, gw->conf.api_host,
+					   gw->conf.api_port);
+	if (h == NULL) {
 		gw_log(GW_ERROR, MOD, "cannot listen on %s:%u",
 		       gw->conf.api_host, gw->conf.api_port);
 		return GW_E_SYS;
 	}
-	gw_log(GW_INFO, MOD, "HTTP API on %s:%u", gw->conf.api_host,
-	       gw->conf.api_port);
-	return GW_OK;
+	port = bound_port(h);
+	gw_log(GW_INFO, MOD, "HTTP API on %s:%u (address in %s/api.url)",
+	       gw->conf.api_host, port, gw->conf.data_dir);
+	return write_api_url(gw, port);
 }
 
 void gw_api_free(struct gw *gw)

@@ -118,14 +118,26 @@ static void case_first_start(void)
 {
 	static const char *const files[] = { "ca.crt", "ca.key",
 					     "server.crt", "server.key",
-					     "admin.token", "registry.db" };
-	char cmd[600];
+					     "admin.token", "registry.db",
+					     "api.url" };
+	char cmd[600], url[64], want[64];
 	size_t i;
+	FILE *f;
 
 	if (start(NULL))
 		return;
 	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++)
 		CHECK(mode_of(files[i]) == 0600);
+
+	/* api.url tells the CLI on this machine where the API is. */
+	snprintf(cmd, sizeof(cmd), "%s/api.url", data);
+	snprintf(want, sizeof(want), "http://127.0.0.1:%u\n",
+		 (unsigned)gw.api_port);
+	f = fopen(cmd, "r");
+	CHECK(f != NULL && fgets(url, sizeof(url), f) != NULL &&
+	      strcmp(url, want) == 0);
+	if (f != NULL)
+		fclose(f);
 	CHECK(td_log_wait(&gw, "created fleet CA", 0));
 	CHECK(td_log_wait(&gw, "/ca.crt", 0));
 	CHECK(td_log_wait(&gw, "created admin API token", 0));
