@@ -9,6 +9,8 @@
  * suspensions is reported on stderr.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,18 +59,42 @@ static int usage(void)
     return 2;
 }
 
+/* Reads a count above zero for option name into *out; 0 with the reason
+ * on stderr when text is empty, signed, not a number or out of range
+ * (strtoull alone would take "abc" as 0 and "-1" as the largest). */
+static int parse_count(const char *name, const char *text, uint64_t *out)
+{
+    char *end;
+    unsigned long long v;
+
+    errno = 0;
+    v = strtoull(text, &end, 0);
+    if (text[0] == '-' || text[0] == '+' || end == text || *end != '\0' ||
+        errno == ERANGE || v == 0 || v > SIZE_MAX) {
+        fprintf(stderr, "wasmbed-run: %s '%s' is not a number above 0\n",
+                name, text);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
 static int parse_opts(int argc, char **argv, opts *o)
 {
     int i;
+    uint64_t v;
 
     memset(o, 0, sizeof *o);
     o->arena = 16u << 20;
     o->fuel = UINT64_MAX;
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--fuel") && i + 1 < argc) {
-            o->fuel = strtoull(argv[++i], NULL, 0);
+            if (!parse_count("--fuel", argv[++i], &o->fuel))
+                return 0;
         } else if (!strcmp(argv[i], "--arena") && i + 1 < argc) {
-            o->arena = strtoull(argv[++i], NULL, 0);
+            if (!parse_count("--arena", argv[++i], &v))
+                return 0;
+            o->arena = (size_t)v;
         } else if (!strcmp(argv[i], "--invoke") && i + 1 < argc) {
             o->invoke = argv[++i];
             o->args = argv + i + 1;
@@ -136,11 +162,17 @@ static int run(const opts *o, const uint8_t *bytes, size_t len,
         fprintf(stderr, "wasmbed-run: no exported function %s\n", name);
         return 1;
     }
-    if (o->nargs != (int)vm_func_nparams(f) || o->nargs > 32)
-        return usage();
+    if (o->nargs != (int)vm_func_nparams(f) || o->nargs > 32) {
+        fprintf(stderr, "wasmbed-run: %s takes %u arguments, not %d\n",
+                name, (unsigned)vm_func_nparams(f), o->nargs);
+        return 2;
+    }
     for (i = 0; i < (uint32_t)o->nargs; i++)
-        if (!tool_parse_value(vm_func_param(f, i), o->args[i], &args[i]))
-            return usage();
+        if (!tool_parse_value(vm_func_param(f, i), o->args[i], &args[i])) {
+            fprintf(stderr, "wasmbed-run: argument %u of %s: '%s' is not "
+                    "a number\n", (unsigned)i + 1, name, o->args[i]);
+            return 2;
+        }
     rc = run_sliced(in, f, args, (uint32_t)o->nargs, o->fuel, &err);
     if (rc != VM_OK)
         return report(rc, &err);
