@@ -174,23 +174,28 @@ static void set_signals(void)
 	sigaction(SIGPIPE, &sa, NULL);
 }
 
-/* Stores --ca, or checks that a CA was stored by an earlier start. */
+/* Stores --ca, or checks that a CA was stored by an earlier start; then
+ * checks the stored CA, key and certificate. 0, or -1 after a message. */
 static int setup_ca(const struct lx_opts *o)
 {
 	char why[600];
 	uint8_t probe[8192];
 
-	if (o->ca != NULL) {
-		if (lx_store_ca(&lx_port, o->ca, why, sizeof(why)) == 0)
-			return 0;
-		fprintf(stderr, "wasmbed-device: %s\n", why);
+	if (o->ca != NULL &&
+	    lx_store_ca(&lx_port, o->ca, why, sizeof(why)) != 0)
+		goto bad;
+	if (o->ca == NULL && lx_storage_ops.load(&lx_port, AGENT_ITEM_CA,
+						 probe, sizeof(probe)) <= 0) {
+		fprintf(stderr, "wasmbed-device: no fleet CA in %s: pass --ca "
+			"FILE (the gateway's DATA/ca.crt)\n", o->dir);
 		return -1;
 	}
-	if (lx_storage_ops.load(&lx_port, AGENT_ITEM_CA, probe,
-				sizeof(probe)) > 0)
+
+	/* Damaged credentials would fail every session, quietly, forever. */
+	if (lx_check_stored(&lx_port, why, sizeof(why)) == 0)
 		return 0;
-	fprintf(stderr, "wasmbed-device: no fleet CA in %s: pass --ca FILE "
-		"(the gateway's DATA/ca.crt)\n", o->dir);
+bad:
+	fprintf(stderr, "wasmbed-device: %s\n", why);
 	return -1;
 }
 

@@ -37,6 +37,11 @@ void lx_port_fini(struct lx_port *lx);
  * (DER). 0, or -1 with a reason in why. */
 int lx_store_ca(struct lx_port *lx, const char *file, char *why,
 		size_t cap);
+/* Checks what earlier starts stored: the fleet CA, the device's key
+ * and certificate, each when present, must be what wolfSSL takes; a
+ * session could not open otherwise. 0, or -1 with a reason naming the
+ * file and the way out in why. */
+int lx_check_stored(struct lx_port *lx, char *why, size_t cap);
 
 extern const struct agent_transport_ops lx_transport_ops;
 extern const struct agent_storage_ops lx_storage_ops;

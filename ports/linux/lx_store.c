@@ -14,7 +14,9 @@
 #ifndef WOLFSSL_USER_SETTINGS
 #include <wolfssl/options.h>
 #endif
+#include <wolfssl/ssl.h>
 #include <wolfssl/wolfcrypt/asn_public.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 
 #include "lx_port.h"
 
@@ -160,6 +162,65 @@ const struct agent_storage_ops lx_storage_ops = {
 	lx_slot_map
 };
 
+/* 1 when der is what item must hold: a certificate wolfSSL takes (the
+ * fleet CA as a trust anchor, the device's own certificate) or the
+ * device's EC private key; 0 otherwise. */
+static int der_usable(int item, const uint8_t *der, size_t len)
+{
+	WOLFSSL_CTX *ctx;
+	ecc_key key;
+	word32 idx = 0;
+	int r;
+
+	if (item == AGENT_ITEM_KEY) {
+		if (wc_ecc_init(&key) != 0)
+			return 0;
+		r = wc_EccPrivateKeyDecode(der, &idx, &key, (word32)len);
+		wc_ecc_free(&key);
+		return r == 0;
+	}
+	ctx = wolfSSL_CTX_new(wolfTLSv1_3_client_method());
+	if (ctx == NULL)
+		return 0;
+	if (item == AGENT_ITEM_CA)
+		r = wolfSSL_CTX_load_verify_buffer(ctx, der, (long)len,
+						   WOLFSSL_FILETYPE_ASN1);
+	else
+		r = wolfSSL_CTX_use_certificate_buffer(ctx, der, (long)len,
+						       WOLFSSL_FILETYPE_ASN1);
+	wolfSSL_CTX_free(ctx);
+	return r == WOLFSSL_SUCCESS;
+}
+
+int lx_check_stored(struct lx_port *lx, char *why, size_t cap)
+{
+	static const int items[] = {
+		AGENT_ITEM_CA, AGENT_ITEM_KEY, AGENT_ITEM_CERT
+	};
+	static uint8_t buf[8192];
+	size_t i;
+	long n;
+
+	for (i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+		n = lx_load(lx, items[i], buf, sizeof(buf));
+		if (n == 0)
+			continue;
+		if (n > 0 && der_usable(items[i], buf, (size_t)n))
+			continue;
+		if (items[i] == AGENT_ITEM_CA)
+			snprintf(why, cap, "%s/%s is unusable: pass --ca FILE "
+				 "(the gateway's DATA/ca.crt)", lx->dir,
+				 item_files[items[i]]);
+		else
+			snprintf(why, cap, "%s/%s is unusable: to enroll "
+				 "again as a new device, remove device.key, "
+				 "device.crt and device.id from %s", lx->dir,
+				 item_files[items[i]], lx->dir);
+		return -1;
+	}
+	return 0;
+}
+
 int lx_store_ca(struct lx_port *lx, const char *file, char *why,
 		size_t cap)
 {
@@ -185,7 +246,7 @@ int lx_store_ca(struct lx_port *lx, const char *file, char *why,
 		memcpy(der, pem, n);
 		len = (int)n;
 	}
-	if (len <= 0) {
+	if (len <= 0 || !der_usable(AGENT_ITEM_CA, der, (size_t)len)) {
 		snprintf(why, cap, "%s: not a PEM or DER certificate", file);
 		return -1;
 	}

@@ -13,7 +13,7 @@ fail=0
 expect() {
     local want=$1 needle=$2 out st
     shift 2
-    out=$("$dev" "$@" 2>&1)
+    out=$(timeout 10 "$dev" "$@" 2>&1)
     st=$?
     if [[ $st -ne $want || "$out" != *"$needle"* ]]; then
         echo "FAIL: wasmbed-device $*: status $st, output: $out"
@@ -35,6 +35,29 @@ expect 1 "cannot open $tmp/none" --gateway h:1 --data-dir "$tmp/d" \
 echo "not a certificate" > "$tmp/bad.crt"
 expect 1 "not a PEM or DER certificate" --gateway h:1 \
     --data-dir "$tmp/d" --ca "$tmp/bad.crt"
+# A certificate that starts like DER but is not one is refused too.
+printf '\x30\x82garbage' > "$tmp/bad.der"
+expect 1 "not a PEM or DER certificate" --gateway h:1 \
+    --data-dir "$tmp/d" --ca "$tmp/bad.der"
+
+# Damaged stored credentials stop the start with the file and the way
+# out, instead of failing every session without end.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$tmp/ca.key" -out "$tmp/ca.crt" -subj /CN=ca -days 2 \
+    2>/dev/null
+mkdir -m 700 "$tmp/s"
+openssl x509 -in "$tmp/ca.crt" -outform DER -out "$tmp/s/ca.der"
+head -c 40 "$tmp/ca.key" > "$tmp/s/device.key"
+expect 1 "$tmp/s/device.key is unusable: to enroll again" \
+    --gateway h:1 --data-dir "$tmp/s"
+openssl ec -in "$tmp/ca.key" -outform DER -out "$tmp/s/device.key" \
+    2>/dev/null
+head -c 300 /dev/urandom > "$tmp/s/device.crt"
+expect 1 "$tmp/s/device.crt is unusable" --gateway h:1 --data-dir "$tmp/s"
+rm "$tmp/s/device.crt"
+head -c 300 /dev/zero > "$tmp/s/ca.der"
+expect 1 "$tmp/s/ca.der is unusable: pass --ca" --gateway h:1 \
+    --data-dir "$tmp/s"
 touch "$tmp/file"
 expect 1 "data directory" --gateway h:1 --data-dir "$tmp/file/sub"
 exit $fail
