@@ -71,14 +71,21 @@ static int parse_level(const char *s)
 }
 
 /* Splits HOST:PORT at its last colon; [v6]:port keeps the brackets
- * off. 0 or -1. */
+ * off. PORT is a number from 1 to 65535: a typo there would otherwise
+ * show only as a gateway never reached. 0 or -1. */
 static int split_gateway(struct lx_opts *o)
 {
 	const char *colon = strrchr(o->gateway, ':');
 	size_t hl;
 	const char *h = o->gateway;
+	char *end;
+	unsigned long port;
 
-	if (colon == NULL || colon[1] == '\0' || strlen(colon + 1) >= 16)
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9' ||
+	    strlen(colon + 1) >= 16)
+		return -1;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || port == 0 || port > 65535)
 		return -1;
 	hl = (size_t)(colon - h);
 	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {

@@ -24,6 +24,9 @@ expect() {
 expect 0 "usage: wasmbed-device" --help
 expect 2 "are required" --gateway 127.0.0.1:1
 expect 2 "is not HOST:PORT" --gateway nowhere --data-dir "$tmp/d"
+expect 2 "is not HOST:PORT" --gateway h:99999 --data-dir "$tmp/d"
+expect 2 "is not HOST:PORT" --gateway h:abc --data-dir "$tmp/d"
+expect 2 "is not HOST:PORT" --gateway h:0 --data-dir "$tmp/d"
 expect 2 "unexpected argument" --gateway h:1 --data-dir "$tmp/d" extra
 expect 2 "--log-level is one of" --gateway h:1 --data-dir "$tmp/d" \
     --log-level loud
