@@ -46,9 +46,9 @@ static void no_room(vm_arena *a, size_t size, const char *what,
                     vm_error *err)
 {
     vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
-              "arena exhausted: %s needs %u bytes, %u free of %u",
-              what, (unsigned)size, (unsigned)(a->hi - a->lo),
-              (unsigned)a->size);
+              "arena exhausted: %s needs %U bytes, %U free of %U",
+              what, (uint64_t)size, (uint64_t)(a->hi - a->lo),
+              (uint64_t)a->size);
 }
 
 /* Returns size zeroed bytes, 8-aligned, kept until the arena is reset;

@@ -3,7 +3,8 @@
  * Implements: no specification section; the trap and error texts.
  *
  * A tiny formatter keeps the engine free of stdio: %s (C string), %S
- * (length then pointer, for names in the module), %u (unsigned), %x (hex).
+ * (length then pointer, for names in the module), %u (unsigned), %U
+ * (uint64_t: byte counts past 4 GiB), %x (hex).
  */
 #include <string.h>
 #include "vm_internal.h"
@@ -20,7 +21,7 @@ static void put(sink *s, const char *p, size_t n)
     s->buf[s->len] = '\0';
 }
 
-static void put_num(sink *s, unsigned long v, unsigned base)
+static void put_num(sink *s, uint64_t v, unsigned base)
 {
     char tmp[24];
     size_t i = sizeof tmp;
@@ -62,6 +63,9 @@ void vm_errorf(vm_error *err, vm_rc rc, vm_trap trap, const char *fmt, ...)
             break;
         case 'u':
             put_num(&s, va_arg(ap, unsigned), 10);
+            break;
+        case 'U':
+            put_num(&s, va_arg(ap, uint64_t), 10);
             break;
         case 'x':
             put(&s, "0x", 2);

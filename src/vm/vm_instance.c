@@ -383,7 +383,7 @@ static vm_rc make_tables(vm_arena *a, vm_instance *inst,
             cap = td->max;
         if (cap > (SIZE_MAX - 8) / 8) {
             vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
-                      "arena exhausted: table of %u entries", (unsigned)cap);
+                      "arena exhausted: table of %U entries", cap);
             return VM_ERR_NOMEM;
         }
         if (!t || !(el = vm_arena_alloc(a, cap * 8 + 8, "table elements",
@@ -435,8 +435,8 @@ static vm_rc make_memory(vm_arena *a, vm_instance *inst,
         cap = limit;
     if (want > cap) {
         vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
-                  "arena exhausted: linear memory needs %u bytes, %u free",
-                  (unsigned)want, (unsigned)limit);
+                  "arena exhausted: linear memory needs %U bytes, %U free",
+                  want, limit);
         return VM_ERR_NOMEM;
     }
     cap &= ~(uint64_t)((1u << md->page_log2) - 1u);

@@ -431,6 +431,40 @@ static void test_page_size(void)
     free(buf);
 }
 
+/* A memory of 65536 pages and a table of 2^32-1 entries: too big for any
+ * arena, and the message must give the real size, not it modulo 2^32. */
+static const uint8_t huge_memory_module[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+    0x05, 0x05, 0x01, 0x00, 0x80, 0x80, 0x04,
+};
+static const uint8_t huge_table_module[] = {
+    0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+    0x04, 0x08, 0x01, 0x70, 0x00, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F,
+};
+
+static void test_huge_sizes(void)
+{
+    uint8_t *buf = malloc(ARENA);
+    vm_arena a;
+    vm_module *m;
+    vm_instance *in;
+    vm_error err;
+
+    vm_arena_init(&a, buf, ARENA);
+    CHECK(vm_load(&a, huge_memory_module, sizeof huge_memory_module, &m,
+                  &err) == VM_OK &&
+          vm_instantiate(&a, m, NULL, NULL, &in, &err) == VM_ERR_NOMEM &&
+          strstr(err.msg, "linear memory needs 4294967296 bytes"),
+          "65536 pages: %s", err.msg);
+    vm_arena_init(&a, buf, ARENA);
+    CHECK(vm_load(&a, huge_table_module, sizeof huge_table_module, &m,
+                  &err) == VM_OK &&
+          vm_instantiate(&a, m, NULL, NULL, &in, &err) == VM_ERR_NOMEM &&
+          strstr(err.msg, "table elements needs 34359738368 bytes"),
+          "2^32-1 entries: %s", err.msg);
+    free(buf);
+}
+
 /* A function with 100000 i64 locals: a trap on a small value stack, a
  * normal call on a big one; never a crash. */
 static const uint8_t big_locals_module[] = {
@@ -633,6 +667,7 @@ int main(int argc, char **argv)
         {"readonly", test_readonly}, {"page_size", test_page_size},
         {"bad_modules", test_bad_modules}, {"big_locals", test_big_locals},
         {"instance_ram", test_instance_ram}, {"wasi", test_wasi},
+        {"huge_sizes", test_huge_sizes},
     };
     size_t i;
 
