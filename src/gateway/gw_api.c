@@ -503,6 +503,22 @@ static void dispatch(struct gw_call *c)
 			     " docs/api.md)");
 }
 
+/* A query is taken only if no key repeats and nothing decodes to NUL:
+ * C strings would silently cut "a%00b" to "a". */
+static int query_ok(struct evkeyvalq *q, const char *raw)
+{
+	struct evkeyval *a, *b;
+
+	if (strstr(raw, "%00") != NULL)
+		return 0;
+	TAILQ_FOREACH(a, q, next)
+		for (b = TAILQ_NEXT(a, next); b != NULL;
+		     b = TAILQ_NEXT(b, next))
+			if (strcmp(a->key, b->key) == 0)
+				return 0;
+	return 1;
+}
+
 /* Splits path into c->seg; 0, or -1 if it has too many or bad ones. */
 static int split(char *path, struct gw_call *c)
 {
@@ -549,8 +565,10 @@ static void route_api(struct gw *gw, struct evhttp_request *req,
 	} else if (strlen(path) >= sizeof(buf) || split(buf, &c) != 0) {
 		gw_reply_err(req, 404, "not_found", "no such route (see"
 			     " docs/api.md)");
-	} else if (qs != NULL && evhttp_parse_query_str(qs, &q) != 0) {
-		gw_reply_err(req, 400, "bad_field", "malformed query string");
+	} else if (qs != NULL && (evhttp_parse_query_str(qs, &q) != 0 ||
+				  !query_ok(&q, qs))) {
+		gw_reply_err(req, 400, "bad_field", "malformed query string:"
+			     " a parameter given twice, or %%00 in a value");
 	} else {
 		dispatch(&c);
 	}

@@ -601,6 +601,12 @@ static void case_api(void)
 	CHECK(api("POST", "/api/v1/deployments", "{\"memory\":1}", r,
 		  sizeof(r)) == 400);
 	CHECK(strstr(r, "unknown_field") != NULL);
+	/* "a%00b" must not be cut to "a"; a repeated key is not guessed. */
+	CHECK(api("GET", "/api/v1/devices?after=1%00", NULL, r, sizeof(r)) ==
+	      400);
+	CHECK(api("GET", "/api/v1/devices?a=1&a=2", NULL, r, sizeof(r)) ==
+	      400);
+	CHECK(strstr(r, "given twice") != NULL);
 	CHECK(api("POST", "/api/v1/pairing/open", NULL, r, sizeof(r)) == 200);
 	CHECK(strstr(r, "\"open\":true,\"until_ms\":null") != NULL);
 	CHECK(api("POST", "/api/v1/pairing/close", NULL, r, sizeof(r)) ==
