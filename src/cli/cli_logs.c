@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,16 @@ static cli_err logs_loop(struct cli *c, struct logs_opts *o,
 	return rc;
 }
 
+/* Reads --tail's value: 1 and *n if it is a whole number >= 0. */
+static int tail_count(const char *s, long long *n)
+{
+	char *end;
+
+	errno = 0;
+	*n = strtoll(s, &end, 10);
+	return errno == 0 && end != s && *end == '\0' && *n >= 0;
+}
+
 cli_err cli_logs(struct cli *c, int argc, char **argv)
 {
 	static const char use[] =
@@ -144,8 +155,9 @@ cli_err cli_logs(struct cli *c, int argc, char **argv)
 	if (rc == CLI_OK && (a.npos < 1 || a.npos > 2))
 		rc = cli_fail(CLI_EUSAGE, "see `wasmbed logs --help`",
 			      "logs: name a device, and optionally an app");
-	if (rc == CLI_OK && o.tail && (n = strtoll(o.tail, NULL, 10)) < 0)
-		rc = cli_fail(CLI_EUSAGE, NULL, "bad --tail");
+	if (rc == CLI_OK && o.tail && !tail_count(o.tail, &n))
+		rc = cli_fail(CLI_EUSAGE, "give a whole number, e.g. --tail 20",
+			      "bad --tail '%s'", o.tail);
 	if (rc == CLI_OK)
 		rc = cli_device_id(c, a.pos[0], o.id, sizeof(o.id));
 	if (rc == CLI_OK && a.npos == 2)
