@@ -520,6 +520,12 @@ cli_err cli_deploy(struct cli *c, int argc, char **argv)
 	if (rc == CLI_OK && a.npos != 1)
 		rc = cli_fail(CLI_EUSAGE, "see `wasmbed deploy --help`",
 			      "deploy: name one application");
+	if (rc == CLI_OK && strchr(a.pos[0], '/') != NULL)
+		rc = cli_fail(CLI_EUSAGE, "upload it first: `wasmbed apps"
+			      " upload FILE.wasm --name NAME`, then deploy"
+			      " NAME", "deploy: '%s' looks like a file; APP is"
+			      " the name of an uploaded application",
+			      a.pos[0]);
 	tmo = o.timeout ? cli_parse_duration(o.timeout) : 120;
 	if (rc == CLI_OK && tmo < 0)
 		rc = cli_fail(CLI_EUSAGE, "e.g. --timeout 5m", "bad --timeout");

@@ -227,6 +227,8 @@ fleet_apps() {
 for l in open(sys.argv[1]): json.loads(l)' "$work/out" || fail "json lines"
     expect 0 "$cli" logs linux-1 --tail 1
     [[ $(wc -l <"$work/out") == 1 ]] || fail "--tail 1"
+    expect 2 "$cli" deploy "$apps/hello.wasm" --to linux-1
+    grep -q "looks like a file" "$work/err" || fail "deploy of a path"
     expect 2 "$cli" logs linux-1 --tail abc
     grep -q "bad --tail 'abc'" "$work/err" || fail "--tail abc"
     expect 0 "$cli" apps upload "$apps/counter.wasm" --name hello \
