@@ -46,7 +46,7 @@ static void run_hello(void)
     vm_wasi w = {console, clock_ns, NULL, NULL};
     vm_host_func wasi[VM_WASI_NFUNCS];
     vm_imports imp = {wasi, VM_WASI_NFUNCS, NULL, NULL};
-    vm_config cfg = {1024, 64, 0, 65536, 0};
+    vm_config cfg = {1024, 64, 0, 65536, 0, 0};
     vm_arena a;
     vm_module *m;
     vm_instance *in;

@@ -6,7 +6,7 @@ include(${BOARD_DIR}/agent.cmake)
 set(agent_src ${CMAKE_SOURCE_DIR}/src)
 file(GLOB agent_fw_sources ${agent_src}/agent/agent*.c)
 set(agent_fw_vm vm_arena vm_error vm_leb vm_decode vm_validate
-    vm_instance vm_exec vm_wasi)
+    vm_instance vm_exec vm_wasi vm_xlate_none)
 list(TRANSFORM agent_fw_vm PREPEND ${agent_src}/vm/)
 list(TRANSFORM agent_fw_vm APPEND .c)
 set(agent_fw_all ${agent_fw_sources} ${agent_fw_vm}

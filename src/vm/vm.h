@@ -153,6 +153,13 @@ typedef struct vm_config {
                                 what the arena has left) */
     int arena_zeroed;        /* the arena's free space is all zero bytes
                                 (a fresh mapping): growth skips zeroing */
+    uint64_t code_bytes;     /* arena bytes the instance may spend on
+                                translating its functions to register
+                                code, several times faster than running
+                                them in place; 0 (default) runs them in
+                                place from the module bytes. If the
+                                translation needs more, or the build
+                                leaves it out, functions run in place. */
 } vm_config;
 
 /* Arena --------------------------------------------------------------- */
@@ -174,6 +181,10 @@ vm_rc vm_load(vm_arena *a, const uint8_t *bytes, size_t len,
 vm_rc vm_instantiate(vm_arena *a, const vm_module *m,
                      const vm_imports *imports, const vm_config *cfg,
                      vm_instance **out, vm_error *err);
+
+/* Bytes of arena the instance's translated code takes; 0 when its
+ * functions run in place (see vm_config.code_bytes). */
+uint64_t vm_translated_bytes(const vm_instance *inst);
 
 /* Exports ------------------------------------------------------------- */
 

@@ -23,6 +23,12 @@
 #define VM_DISPATCH_LOOP "vm_loop_switch.h"
 #endif
 
+/* The loop of translated code (vm_xlate.c): vm_xloop.h, or
+ * vm_xloop_none.h in builds without translation. */
+#ifndef VM_XLOOP
+#define VM_XLOOP "vm_xloop_none.h"
+#endif
+
 /* The registers of the interpreter, saved while suspended. */
 typedef struct regs {
     const uint8_t *pc;
@@ -641,6 +647,7 @@ static void save(vm_instance *top, const regs *r)
 }
 
 #include VM_DISPATCH_LOOP
+#include VM_XLOOP
 
 /* See vm.h: copies the arguments and sets the registers to the
  * entry of f; frame 0 stands for the host. */
@@ -661,6 +668,8 @@ vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
     }
     need = (uint64_t)nargs + f->type->nr + (f->def ? f->def->nlocals +
                                             f->def->max_height : 0);
+    if (f->xcode)
+        need = f->xframe;
     if (need + 1 > (uint64_t)(inst->stack_end - inst->stack))
         return trap(err, VM_TRAP_STACK_EXHAUSTED);
     if (nargs > 0)
@@ -671,7 +680,10 @@ vm_rc vm_call(vm_instance *inst, vm_func *f, const uint64_t *args,
     inst->fp = inst->stack;
     inst->sp = inst->stack + nargs;
     inst->tos = 0;
-    if (f->def) {
+    inst->xmode = f->xcode != NULL;
+    if (f->xcode) {
+        xenter(inst, f, inst->stack);
+    } else if (f->def) {
         memset(inst->sp, 0, (size_t)f->def->nlocals * 8);
         inst->sp += f->def->nlocals;
         inst->pc = f->def->body;
@@ -698,7 +710,7 @@ vm_rc vm_resume(vm_instance *inst, uint64_t fuel, vm_error *err)
         inst->state = rc == VM_OK || rc == VM_SUSPENDED ? VM_DONE : VM_IDLE;
         return rc == VM_SUSPENDED ? VM_OK : rc;
     }
-    rc = run(inst, fuel, err);
+    rc = inst->xmode ? xrun(inst, fuel, err) : run(inst, fuel, err);
     if (rc == VM_OK)
         inst->state = VM_DONE;
     else if (rc == VM_SUSPENDED)

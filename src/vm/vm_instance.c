@@ -495,6 +495,24 @@ static vm_rc init_segments(vm_instance *inst, vm_error *err)
     return VM_OK;
 }
 
+/* Translates the functions if cfg allows it; when that fails (no room,
+ * a frame too large, a build without it) they run in place: VM_OK. */
+static vm_rc translate(vm_arena *a, vm_instance *inst, const vm_config *cfg)
+{
+    vm_error e;
+    size_t lo = a->lo;
+
+    if (cfg->code_bytes > 0 && vm_xlate(a, inst, cfg->code_bytes, &e) ==
+                               VM_OK)
+        inst->xbytes = a->lo - lo;
+    return VM_OK;
+}
+
+uint64_t vm_translated_bytes(const vm_instance *inst)
+{
+    return inst->xbytes;
+}
+
 /* cfg with the defaults filled in. */
 static void defaults(const vm_config *in, vm_config *out)
 {
@@ -528,6 +546,7 @@ vm_rc vm_instantiate(vm_arena *a, const vm_module *m,
         (rc = make_funcs(a, inst, err)) != VM_OK ||
         (rc = make_globals(a, inst, err)) != VM_OK ||
         (rc = make_tables(a, inst, &c, err)) != VM_OK ||
+        (rc = translate(a, inst, &c)) != VM_OK ||
         (rc = make_stacks(a, inst, &c, err)) != VM_OK ||
         (rc = make_memory(a, inst, &c, err)) != VM_OK)
         goto out;

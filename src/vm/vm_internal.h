@@ -112,11 +112,16 @@ struct vm_func {
     const vm_funcdef *def;
     vm_host_cb host;
     void *host_ctx;
+    /* Translated form (vm_xlate.c), NULL when the function runs in
+     * place: code, the constants copied to fp[xkbase..xkbase + xnk) at
+     * entry, and the slots a frame takes. */
+    const uint64_t *xcode, *xconst;
+    uint32_t xkbase, xnk, xframe;
 };
 
 /* Caller state saved by a call. */
 typedef struct vm_frame {
-    const uint8_t *pc;
+    const void *pc;             /* module bytes, or translated code */
     const vm_branch *stp;
     uint64_t *fp;
     vm_func *fn;
@@ -139,7 +144,10 @@ struct vm_instance {
     uint64_t *sp, *fp, tos;
     vm_frame *fr;
     vm_func *fn, *entry;
+    const uint64_t *xpc;          /* translated code: where to go on */
+    uint64_t xbytes;              /* arena taken by translated code */
     uint8_t state;
+    uint8_t xmode;                /* functions run translated */
 };
 
 /* vm_arena.c */
@@ -188,5 +196,11 @@ vm_rc vm_memory_init_seg(vm_instance *inst, uint32_t seg, uint32_t dst,
 int vm_functype_eq(const vm_functype *a, const vm_functype *b);
 uint64_t vm_elem_item(const vm_instance *inst, const vm_elemdef *e,
                       const uint8_t **pp);
+
+/* vm_xlate.c, or its absence (vm_xlate_none.c): translates every
+ * function of inst into at most limit bytes of a; VM_OK or an error
+ * (the arena is left as it was). */
+vm_rc vm_xlate(vm_arena *a, vm_instance *inst, uint64_t limit,
+               vm_error *err);
 
 #endif

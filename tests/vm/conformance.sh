@@ -2,13 +2,14 @@
 # Wasmbed: runs every converted spec test file through wasmbed-spectest.
 # SPDX-License-Identifier: Apache-2.0
 #
-# Usage: conformance.sh SPECTEST SPECDIR SKIPLIST
+# Usage: conformance.sh SPECTEST SPECDIR SKIPLIST [SPECTEST OPTIONS]
 # SPECDIR is build/spec (scripts/setup.d/30-spec-tests): one folder per
 # .wast file, and wast2json.log naming those wast2json could not read.
 # Those are passed too, so that each must have its line in SKIPLIST.
 set -euo pipefail
 
 spectest=$1 dir=$2 skip=$3
+shift 3     # the rest: options of wasmbed-spectest (--translate)
 files=()
 for d in "$dir"/*/; do
     name=$(basename "$d")
@@ -19,4 +20,4 @@ if [[ -f "$dir/wast2json.log" ]]; then
         files+=("$dir/$name/$name.json")
     done < "$dir/wast2json.log"
 fi
-exec "$spectest" --skip "$skip" "${files[@]}"
+exec "$spectest" --skip "$skip" "$@" "${files[@]}"

@@ -86,11 +86,17 @@ typedef struct fixture {
     vm_instance *inst;
 } fixture;
 
+/* The configuration of setup() without one: the defaults, or with
+ * --translate room for translated code. */
+static vm_config default_cfg;
+
 static vm_rc setup(fixture *fx, const char *name, const vm_imports *imp,
                    const vm_config *cfg, size_t arena, vm_error *err)
 {
     vm_rc rc;
 
+    if (!cfg)
+        cfg = &default_cfg;
     memset(fx, 0, sizeof *fx);
     fx->bytes = read_wasm(name, &fx->len);
     fx->arena_buf = malloc(arena);
@@ -485,7 +491,7 @@ static void test_big_locals(void)
     size_t i;
 
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        vm_config cfg = {cases[i].slots, 0, 0, 0, 0};
+        vm_config cfg = {cases[i].slots, 0, 0, 0, 0, 0};
         vm_arena a;
         vm_module *m;
         vm_instance *in;
@@ -672,6 +678,8 @@ int main(int argc, char **argv)
     size_t i;
 
     dir = argc > 1 ? argv[1] : ".";
+    if (argc > 2 && !strcmp(argv[2], "--translate"))
+        default_cfg.code_bytes = 1u << 20;
     for (i = 0; i < sizeof tests / sizeof tests[0]; i++) {
         int before = failures;
 

@@ -4,7 +4,10 @@
  * of the reference interpreter's .wast format, as wast2json writes them)
  * and the standard "spectest" host module.
  *
- * Usage: wasmbed-spectest [--skip LIST] [--verbose] FILE.json...
+ * Usage: wasmbed-spectest [--skip LIST] [--verbose] [--translate]
+ *        FILE.json...
+ * --translate gives every instance room to translate its functions to
+ * register code (vm_config.code_bytes).
  * LIST holds lines "NAME: reason" (the file whose base name, without
  * .json, is NAME is skipped) or "NAME:LINE: reason" (the one command of
  * that file at that source line is skipped). Prints one line per file,
@@ -25,6 +28,9 @@
 #define ARENA_SIZE ((size_t)1 << 30)
 #define CHECK_ARENA (32u << 20)
 #define MAX_VALS 64
+#define CODE_BYTES ((uint64_t)64 << 20)
+
+static uint64_t g_code_bytes;      /* --translate */
 
 typedef struct named {
     char *name;
@@ -148,7 +154,7 @@ static vm_rc load_module(script *s, const char *file, int inst_too,
     size_t len = 0;
     uint8_t *bytes = tool_read_file(path, &len);
     vm_imports imp = {spectest_funcs, 7, resolve, s};
-    vm_config cfg = {1u << 15, 4096, 1024, 0, 1};
+    vm_config cfg = {1u << 15, 4096, 1024, 0, 1, g_code_bytes};
     vm_arena a;
     vm_module *m;
     void *buf;
@@ -563,6 +569,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--verbose")) {
             verbose = 1;
+            continue;
+        }
+        if (!strcmp(argv[i], "--translate")) {
+            g_code_bytes = CODE_BYTES;
             continue;
         }
         if ((why = skip_reason(skip, argv[i]))) {

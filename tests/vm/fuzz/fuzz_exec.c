@@ -47,9 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     vm_imports imp = {stubs, 1, NULL, NULL};
     /* The size picks stack depth and fuel slices, so that exhaustion and
-     * suspension happen at many different points. */
+     * suspension happen at many different points, and whether the
+     * functions run in place or translated. */
     vm_config cfg = {(uint32_t)(32u << (size % 5)), (uint32_t)(4 + size % 29),
-                     16, 128 * 1024, 0};
+                     16, 128 * 1024, 0, (size % 2) ? (uint64_t)1 << 20 : 0};
     uint64_t slice = 1 + size % 997;
     vm_arena a;
     vm_module *m;

@@ -1,0 +1,86 @@
+/* Wasmbed WebAssembly engine: the register code functions are translated
+ * to, shared by the translator (vm_xlate.c) and its loop (vm_xloop.h).
+ * SPDX-License-Identifier: Apache-2.0
+ * Implements: no specification section; an internal form of section 2.4
+ * (instructions) that keeps their semantics (section 4.4).
+ *
+ * A translated function is an array of 64-bit words. The first word of
+ * an instruction holds the operation in bits 0-15 and up to three slot
+ * numbers A (bits 16-31), B (32-47) and C (48-63): a slot is a 64-bit
+ * value at fp[slot], where the frame is the parameters, the declared
+ * locals, the operand stack (one slot per depth) and the function's
+ * constants. Operands name any slot, so local.get and i32.const emit
+ * nothing and most instructions read and write locals directly.
+ *
+ * Words after the first: a branch offset (low 32 bits, signed, in words
+ * from that word), a memory offset, a pointer (callee, global) or the
+ * original instruction in the module bytes for the rare operations that
+ * run through the interpreter's own helpers (X_GENERIC).
+ */
+#ifndef WASMBED_VM_XCODE_H
+#define WASMBED_VM_XCODE_H
+
+#include <stdint.h>
+
+/* The i32 comparisons in their wasm order 0x46..0x4F, then eqz: each
+ * exists as a plain instruction and fused with br_if / br_unless. */
+#define VM_XCMP(X) \
+    X(EQ) X(NE) X(LT_S) X(LT_U) X(GT_S) X(GT_U) X(LE_S) X(LE_U) X(GE_S) \
+    X(GE_U) X(EQZ)
+
+/* Two-operand operations with one result: A = B op C. */
+#define VM_XBIN(X) \
+    X(ADD32) X(SUB32) X(MUL32) X(AND32) X(OR32) X(XOR32) X(SHL32) \
+    X(SHRS32) X(SHRU32) X(ROTL32) X(ROTR32) \
+    X(ADD64) X(SUB64) X(MUL64) X(AND64) X(OR64) X(XOR64) X(SHL64) \
+    X(SHRS64) X(SHRU64) X(ROTL64) X(ROTR64) \
+    X(EQ64) X(NE64) X(LTS64) X(LTU64) X(GTS64) X(GTU64) X(LES64) \
+    X(LEU64) X(GES64) X(GEU64) \
+    X(FADD32) X(FSUB32) X(FMUL32) X(FDIV32) \
+    X(FEQ32) X(FNE32) X(FLT32) X(FGT32) X(FLE32) X(FGE32) \
+    X(FADD64) X(FSUB64) X(FMUL64) X(FDIV64) \
+    X(FEQ64) X(FNE64) X(FLT64) X(FGT64) X(FLE64) X(FGE64)
+
+/* Everything else, by shape:
+ * UNREACHABLE                      trap
+ * BR        +1 off                 jump
+ * BR_IF / BR_UNLESS  A=cond, +1 off
+ * BR_TABLE  A=index B=values, +1 count, +2.. one word per target: off,
+ *           destination slot (bits 32-47), values carried (48-63)
+ * RET       A=first result B=count
+ * CALL      A=frame base of the callee, +1 the vm_func
+ * CALL_IND  A=frame base B=table index slot, +1 type | table << 32
+ * MOV       A=B;  CONST A, +1 value;  SELECT A = C ? B : +1 slot
+ * GGET A, +1 vm_global;  GSET A (the value), +1 vm_global
+ * LD*       A=dst B=address, +1 offset;  LDN also C = wasm opcode
+ * ST*       A=value B=address, +1 offset
+ * EQZ64 WRAP EXTS  A = f(B)
+ * GENERIC   A=first operand (results replace the operands), +1 the
+ *           instruction in the module bytes */
+#define VM_XOTHER(X) \
+    X(UNREACHABLE) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RET) \
+    X(CALL) X(CALL_IND) X(MOV) X(CONST) X(SELECT) X(GGET) X(GSET) \
+    X(LD32) X(LD64) X(LD8U) X(LD16U) X(LDN) X(ST8) X(ST16) X(ST32) \
+    X(ST64) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC)
+
+#define VM_XENUM(n) X_##n,
+#define VM_XENUM_BRIF(n) X_BRIF_##n,
+#define VM_XENUM_BRUN(n) X_BRUN_##n,
+enum vm_xop {
+    VM_XCMP(VM_XENUM) VM_XCMP(VM_XENUM_BRIF) VM_XCMP(VM_XENUM_BRUN)
+    VM_XBIN(VM_XENUM) VM_XOTHER(VM_XENUM)
+    X_COUNT
+};
+
+#define VM_XW(op, a, b, c)                                               \
+    ((uint64_t)(op) | (uint64_t)(a) << 16 | (uint64_t)(b) << 32 |        \
+     (uint64_t)(c) << 48)
+#define VM_XOP(w) ((unsigned)((w) & 0xFFFFu))
+#define VM_XA(w) ((uint32_t)((w) >> 16) & 0xFFFFu)
+#define VM_XB(w) ((uint32_t)((w) >> 32) & 0xFFFFu)
+#define VM_XC(w) ((uint32_t)((w) >> 48))
+
+/* Largest slot number an operand field holds. */
+#define VM_XSLOT_MAX 0xFFFFu
+
+#endif

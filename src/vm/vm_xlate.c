@@ -1,0 +1,860 @@
+/* Wasmbed WebAssembly engine: translation of validated function bodies
+ * into register code (vm_xcode.h), for embedders that give it the RAM.
+ * SPDX-License-Identifier: Apache-2.0
+ * Implements: WebAssembly Core Specification 2.0, sections 2.4 and 3.3
+ * (instructions, followed with an abstract operand stack as validation
+ * does) into a form that keeps their semantics (section 4.4).
+ *
+ * The abstract stack holds, for each operand, the slot its value is in:
+ * its own slot (base + depth), a local's slot after local.get, or a
+ * constant's slot after i32.const. A value is copied to its own slot only
+ * when it must be: before a block, a call or a branch that carries it,
+ * or before a local.set overwrites the local it refers to. An instruction
+ * whose result is stored straight away by local.set writes the local
+ * instead, and an i32 comparison read by br_if or if becomes one
+ * compare-and-branch. Frames: parameters, locals, constants, operands.
+ */
+#include <string.h>
+#include "vm_internal.h"
+#include "vm_xcode.h"
+
+#define XK_MAX 32u            /* constants kept in a frame */
+
+enum { C_BLOCK, C_LOOP, C_IF, C_DEAD };
+
+/* One open block; fix chains forward branches through their offset
+ * words (index + 1; 0 ends the chain). */
+typedef struct xctl {
+    uint8_t kind, dead;
+    uint32_t height, np, nr, start, fix, else_fix;
+} xctl;
+
+typedef struct xs {
+    vm_instance *in;
+    const vm_module *m;
+    uint64_t *code;
+    size_t n, cap;
+    uint32_t *stk, depth;
+    xctl *ctl;
+    uint32_t nctl;
+    uint32_t base, kbase, nk;
+    uint64_t k[XK_MAX];
+    long last;                /* the last word, if it defines slot A */
+    int full;                 /* the code did not fit */
+} xs;
+
+static uint32_t nat(const xs *x, uint32_t d)
+{
+    return x->base + d;
+}
+
+/* Appends w; returns its index. Past the end only counts. */
+static size_t emit(xs *x, uint64_t w)
+{
+    if (x->n < x->cap)
+        x->code[x->n] = w;
+    else
+        x->full = 1;
+    x->last = -1;
+    return x->n++;
+}
+
+/* Appends an instruction whose result, slot A, local.set may redirect. */
+static void def(xs *x, uint64_t w)
+{
+    size_t i = emit(x, w);
+
+    x->last = (long)i;
+}
+
+static void push(xs *x, uint32_t slot)
+{
+    x->stk[x->depth++] = slot;
+}
+
+static uint32_t pop(xs *x)
+{
+    return x->stk[--x->depth];
+}
+
+/* Copies operand i into its own slot, if it is elsewhere. */
+static void settle(xs *x, uint32_t i)
+{
+    if (x->stk[i] != nat(x, i)) {
+        emit(x, VM_XW(X_MOV, nat(x, i), x->stk[i], 0));
+        x->stk[i] = nat(x, i);
+    }
+}
+
+static void settle_from(xs *x, uint32_t from)
+{
+    uint32_t i;
+
+    for (i = from; i < x->depth; i++)
+        settle(x, i);
+}
+
+/* Word index of the offset word at i: links it into chain *head. */
+static void link(xs *x, uint32_t *head, size_t i)
+{
+    if (i < x->cap)
+        x->code[i] = (x->code[i] & ~(uint64_t)0xFFFFFFFFu) | *head;
+    *head = (uint32_t)i + 1;
+}
+
+/* Points every offset word on chain head at the word index target. */
+static void patch(xs *x, uint32_t head, size_t target)
+{
+    while (head != 0) {
+        size_t i = head - 1;
+
+        if (i >= x->cap)
+            return;
+        head = (uint32_t)x->code[i];
+        x->code[i] = (x->code[i] & ~(uint64_t)0xFFFFFFFFu) |
+                     (uint32_t)(int32_t)((long)target - (long)i);
+    }
+}
+
+/* The offset word at i jumps to label c. */
+static void to_label(xs *x, xctl *c, size_t i)
+{
+    if (c->kind == C_LOOP) {
+        if (i < x->cap)
+            x->code[i] |= (uint32_t)(int32_t)((long)c->start - (long)i);
+    } else {
+        link(x, &c->fix, i);
+    }
+}
+
+static uint32_t arity(const xctl *c)
+{
+    return c->kind == C_LOOP ? c->np : c->nr;
+}
+
+/* Whether the values a branch to c carries are in c's slots already. */
+static int in_place(const xs *x, const xctl *c)
+{
+    uint32_t n = arity(c), i;
+
+    for (i = 0; i < n; i++)
+        if (x->stk[x->depth - n + i] != nat(x, c->height + i))
+            return 0;
+    return 1;
+}
+
+/* Copies the values a branch to c carries into c's slots; ascending
+ * order is safe, each destination is below every later source. */
+static void carry(xs *x, const xctl *c)
+{
+    uint32_t n = arity(c), i, s, d;
+
+    for (i = 0; i < n; i++) {
+        s = x->stk[x->depth - n + i];
+        d = nat(x, c->height + i);
+        if (s != d)
+            emit(x, VM_XW(X_MOV, d, s, 0));
+    }
+}
+
+/* A conditional jump on slot cond (just popped), taken when it is
+ * non-zero (when_true) or zero; an i32 comparison that computed cond as
+ * the last instruction becomes the jump. Returns the offset word. */
+static size_t cond_jump(xs *x, uint32_t cond, int when_true)
+{
+    uint64_t w;
+    unsigned op;
+
+    if (x->last >= 0 && (size_t)x->last == x->n - 1 && x->n <= x->cap &&
+        cond == nat(x, x->depth)) {
+        w = x->code[x->last];
+        op = VM_XOP(w);
+        if (op <= X_EQZ && VM_XA(w) == cond) {
+            op += when_true ? X_BRIF_EQ : X_BRUN_EQ;
+            x->code[x->last] = VM_XW(op, 0, VM_XB(w), VM_XC(w));
+            x->last = -1;
+            return emit(x, 0);
+        }
+    }
+    emit(x, VM_XW(when_true ? X_BR_IF : X_BR_UNLESS, cond, 0, 0));
+    return emit(x, 0);
+}
+
+/* local.set / local.tee of slot l. */
+static void set_local(xs *x, uint32_t l, int tee)
+{
+    uint32_t s = pop(x), i;
+    int refs = 0;
+    uint64_t w;
+
+    for (i = 0; i < x->depth; i++)
+        refs |= x->stk[i] == l;
+    if (!refs && s == nat(x, x->depth) && x->last >= 0 &&
+        (size_t)x->last < x->cap &&
+        VM_XA(w = x->code[x->last]) == s) {
+        x->code[x->last] = (w & ~((uint64_t)0xFFFFu << 16)) |
+                           (uint64_t)l << 16;
+    } else {
+        for (i = 0; i < x->depth; i++)
+            if (x->stk[i] == l)
+                settle(x, i);
+        if (s != l)
+            emit(x, VM_XW(X_MOV, l, s, 0));
+    }
+    x->last = -1;
+    if (tee)
+        push(x, l);
+}
+
+/* Reads a u32 LEB128 (validated code). */
+static uint32_t u32_at(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint32_t v = 0;
+    unsigned sh = 0;
+
+    do {
+        v |= (uint32_t)(*p & 0x7Fu) << sh;
+        sh += 7;
+    } while (*p++ & 0x80u);
+    *pp = p;
+    return v;
+}
+
+/* Reads a signed LEB128 of up to 64 bits, sign-extended. */
+static uint64_t s64_at(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned sh = 0;
+    uint8_t b;
+
+    do {
+        b = *p++;
+        v |= (uint64_t)(b & 0x7Fu) << sh;
+        sh += 7;
+    } while (b & 0x80u);
+    if (sh < 64 && (b & 0x40u))
+        v |= ~(uint64_t)0 << sh;
+    *pp = p;
+    return v;
+}
+
+static uint64_t bytes_at(const uint8_t **pp, unsigned n)
+{
+    uint64_t v = 0;
+
+    memcpy(&v, *pp, n);
+    *pp += n;
+    return v;
+}
+
+/* Parameter and result counts of the block type at *pp. */
+static void block_type(const xs *x, const uint8_t **pp, uint32_t *np,
+                       uint32_t *nr)
+{
+    const uint8_t *p = *pp;
+
+    if (*p == 0x40 || *p >= 0x6F) {
+        *np = 0;
+        *nr = *p != 0x40;
+        *pp = p + 1;
+        return;
+    }
+    p = *pp;
+    {
+        uint64_t t = s64_at(&p);
+
+        *np = x->m->types[t].np;
+        *nr = x->m->types[t].nr;
+    }
+    *pp = p;
+}
+
+/* The value of the constant instruction op whose immediate is at *pp. */
+static uint64_t const_at(uint8_t op, const uint8_t **pp)
+{
+    switch (op) {
+    case 0x41: return (uint32_t)s64_at(pp);
+    case 0x42: return s64_at(pp);
+    case 0x43: return bytes_at(pp, 4);
+    default: return bytes_at(pp, 8);
+    }
+}
+
+/* Operands taken and results left by the 0xFC operation sub. */
+static void fc_effect(uint32_t sub, uint32_t *pops, uint32_t *pushes)
+{
+    static const uint8_t in[18] = {1, 1, 1, 1, 1, 1, 1, 1, 3, 0, 3, 3, 3,
+                                   0, 3, 2, 0, 3};
+    static const uint8_t out[18] = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
+                                    0, 0, 1, 1, 0};
+
+    *pops = in[sub];
+    *pushes = out[sub];
+}
+
+/* Moves *pp past the immediates of op (whose byte is already read). */
+static void skip_imm(uint8_t op, const uint8_t **pp)
+{
+    uint32_t n, sub;
+
+    switch (op) {
+    case 0x02: case 0x03: case 0x04:
+        if (**pp == 0x40 || **pp >= 0x6F)
+            (*pp)++;
+        else
+            (void)s64_at(pp);
+        break;
+    case 0x0C: case 0x0D: case 0x10: case 0x20: case 0x21: case 0x22:
+    case 0x23: case 0x24: case 0x25: case 0x26: case 0xD2:
+        (void)u32_at(pp);
+        break;
+    case 0x0E:
+        for (n = u32_at(pp) + 1; n > 0; n--)
+            (void)u32_at(pp);
+        break;
+    case 0x11:
+        (void)u32_at(pp);
+        (void)u32_at(pp);
+        break;
+    case 0x1C:
+        n = u32_at(pp);
+        *pp += n;
+        break;
+    case 0x3F: case 0x40: case 0xD0:
+        (*pp)++;
+        break;
+    case 0x41: case 0x42: case 0x43: case 0x44:
+        (void)const_at(op, pp);
+        break;
+    case 0xFC:
+        sub = u32_at(pp);
+        if (sub == 8 || sub == 12 || sub == 14) {
+            (void)u32_at(pp);
+            if (sub == 8)
+                (*pp)++;
+            else
+                (void)u32_at(pp);
+        } else if (sub == 10) {
+            *pp += 2;
+        } else if (sub == 11) {
+            (*pp)++;
+        } else if (sub >= 9) {
+            (void)u32_at(pp);
+        }
+        break;
+    default:
+        if (op >= 0x28 && op <= 0x3E) {
+            (void)u32_at(pp);
+            (void)u32_at(pp);
+        }
+        break;
+    }
+}
+
+/* First pass: the function's first XK_MAX distinct constants and its
+ * deepest block nesting. */
+static uint32_t scan(xs *x, const vm_funcdef *d)
+{
+    const uint8_t *p = d->body;
+    uint32_t nest = 1, most = 1, i;
+    uint8_t op;
+    uint64_t v;
+
+    while (p <= d->end) {
+        op = *p++;
+        if (op >= 0x41 && op <= 0x44) {
+            v = const_at(op, &p);
+            for (i = 0; i < x->nk && x->k[i] != v; i++)
+                ;
+            if (i == x->nk && x->nk < XK_MAX)
+                x->k[x->nk++] = v;
+            continue;
+        }
+        if (op == 0x02 || op == 0x03 || op == 0x04)
+            most = ++nest > most ? nest : most;
+        else if (op == 0x0B)
+            nest--;
+        skip_imm(op, &p);
+    }
+    return most;
+}
+
+/* Pushes a constant: its frame slot, or a CONST into its own slot. */
+static void constant(xs *x, uint64_t v)
+{
+    uint32_t i;
+
+    for (i = 0; i < x->nk; i++)
+        if (x->k[i] == v) {
+            push(x, x->kbase + i);
+            return;
+        }
+    emit(x, VM_XW(X_CONST, nat(x, x->depth), 0, 0));
+    emit(x, v);
+    push(x, nat(x, x->depth));
+}
+
+/* An operation through the interpreter's helpers: operands settled in
+ * their own slots, results replace them. p: the instruction. */
+static void generic(xs *x, const uint8_t *p, uint32_t pops,
+                    uint32_t pushes)
+{
+    uint32_t i;
+
+    settle_from(x, x->depth - pops);
+    x->depth -= pops;
+    emit(x, VM_XW(X_GENERIC, nat(x, x->depth), 0, 0));
+    emit(x, (uint64_t)(uintptr_t)p);
+    for (i = 0; i < pushes; i++)
+        push(x, nat(x, x->depth));
+}
+
+static void binary(xs *x, unsigned xop)
+{
+    uint32_t b = pop(x), a = pop(x);
+
+    def(x, VM_XW(xop, nat(x, x->depth), a, b));
+    push(x, nat(x, x->depth));
+}
+
+static void unary(xs *x, unsigned xop)
+{
+    uint32_t a = pop(x);
+
+    def(x, VM_XW(xop, nat(x, x->depth), a, 0));
+    push(x, nat(x, x->depth));
+}
+
+/* Loads 0x28-0x35 and stores 0x36-0x3E. */
+static void memop(xs *x, uint8_t op, const uint8_t **pp)
+{
+    static const uint8_t xop[23] = {
+        X_LD32, X_LD64, X_LD32, X_LD64, X_LDN, X_LD8U, X_LDN, X_LD16U,
+        X_LDN, X_LD8U, X_LDN, X_LD16U, X_LDN, X_LD32,
+        X_ST32, X_ST64, X_ST32, X_ST64, X_ST8, X_ST16, X_ST8, X_ST16,
+        X_ST32
+    };
+    uint32_t off, v, a;
+
+    (void)u32_at(pp);
+    off = u32_at(pp);
+    if (op <= 0x35) {
+        a = pop(x);
+        def(x, VM_XW(xop[op - 0x28], nat(x, x->depth), a, op));
+        emit(x, off);
+        x->last = (long)x->n - 2;
+        push(x, nat(x, x->depth));
+        return;
+    }
+    v = pop(x);
+    a = pop(x);
+    emit(x, VM_XW(xop[op - 0x28], v, a, 0));
+    emit(x, off);
+}
+
+/* Numeric instructions 0x45-0xC4 and the reinterpretations. */
+static void numeric(xs *x, uint8_t op, const uint8_t *at)
+{
+    if (op == 0x45)
+        unary(x, X_EQZ);
+    else if (op <= 0x4F)
+        binary(x, X_EQ + (op - 0x46));
+    else if (op == 0x50)
+        unary(x, X_EQZ64);
+    else if (op <= 0x5A)
+        binary(x, X_EQ64 + (op - 0x51));
+    else if (op <= 0x60)
+        binary(x, X_FEQ32 + (op - 0x5B));
+    else if (op <= 0x66)
+        binary(x, X_FEQ64 + (op - 0x61));
+    else if (op >= 0x6A && op <= 0x6C)
+        binary(x, X_ADD32 + (op - 0x6A));
+    else if (op >= 0x71 && op <= 0x78)
+        binary(x, X_AND32 + (op - 0x71));
+    else if (op >= 0x7C && op <= 0x7E)
+        binary(x, X_ADD64 + (op - 0x7C));
+    else if (op >= 0x83 && op <= 0x8A)
+        binary(x, X_AND64 + (op - 0x83));
+    else if (op >= 0x92 && op <= 0x95)
+        binary(x, X_FADD32 + (op - 0x92));
+    else if (op >= 0xA0 && op <= 0xA3)
+        binary(x, X_FADD64 + (op - 0xA0));
+    else if (op == 0xA7 || op == 0xAD)
+        unary(x, X_WRAP);
+    else if (op == 0xAC)
+        unary(x, X_EXTS);
+    else if (op >= 0xBC && op <= 0xBF)
+        return;                 /* the same bits */
+    else if ((op >= 0x6D && op <= 0x70) || (op >= 0x7F && op <= 0x82) ||
+             (op >= 0x96 && op <= 0x98) || (op >= 0xA4 && op <= 0xA6))
+        generic(x, at, 2, 1);
+    else
+        generic(x, at, 1, 1);
+}
+
+static void enter_block(xs *x, uint8_t kind, uint32_t np, uint32_t nr)
+{
+    xctl *c = &x->ctl[x->nctl++];
+
+    settle_from(x, 0);
+    c->kind = kind;
+    c->dead = 0;
+    c->height = x->depth - np;
+    c->np = np;
+    c->nr = nr;
+    c->start = (uint32_t)x->n;
+    c->fix = 0;
+    c->else_fix = 0;
+    if (kind == C_LOOP)
+        x->last = -1;     /* a label: nothing before it is redirected */
+}
+
+/* The results (or, at else, the fall-through) of the top block settled
+ * in their slots; returns that block. */
+static xctl *close_arm(xs *x)
+{
+    xctl *c = &x->ctl[x->nctl - 1];
+
+    if (!c->dead)
+        settle_from(x, c->height);
+    return c;
+}
+
+static void reset_stack(xs *x, const xctl *c, uint32_t n)
+{
+    uint32_t i;
+
+    x->depth = c->height;
+    for (i = 0; i < n; i++)
+        push(x, nat(x, x->depth));
+    x->last = -1;
+}
+
+static void op_else(xs *x)
+{
+    xctl *c = close_arm(x);
+    size_t i;
+
+    if (c->kind == C_DEAD)
+        return;
+    if (!c->dead) {
+        emit(x, VM_XW(X_BR, 0, 0, 0));
+        i = emit(x, 0);
+        link(x, &c->fix, i);
+    }
+    patch(x, c->else_fix, x->n);
+    c->else_fix = 0;
+    c->dead = 0;
+    reset_stack(x, c, c->np);
+}
+
+/* end of a block; 1 at the end of the function. */
+static int op_end(xs *x)
+{
+    xctl *c = &x->ctl[x->nctl - 1];
+    uint32_t nr = c->nr;
+
+    if (c->kind == C_DEAD) {
+        x->nctl--;
+        return 0;
+    }
+    if (x->nctl == 1 && c->fix == 0 && !c->dead && nr == 1) {
+        emit(x, VM_XW(X_RET, x->stk[x->depth - 1], 1, 0));
+        x->nctl--;
+        return 1;
+    }
+    close_arm(x);
+    patch(x, c->else_fix, x->n);
+    patch(x, c->fix, x->n);
+    reset_stack(x, c, nr);
+    x->nctl--;
+    if (x->nctl > 0)
+        return 0;
+    emit(x, VM_XW(X_RET, nat(x, 0), nr, 0));
+    return 1;
+}
+
+static void op_br(xs *x, uint32_t l)
+{
+    xctl *c = &x->ctl[x->nctl - 1 - l];
+
+    carry(x, c);
+    emit(x, VM_XW(X_BR, 0, 0, 0));
+    to_label(x, c, emit(x, 0));
+    x->ctl[x->nctl - 1].dead = 1;
+}
+
+static void op_br_if(xs *x, uint32_t l)
+{
+    xctl *c = &x->ctl[x->nctl - 1 - l];
+    uint32_t cond = pop(x);
+    uint32_t skip = 0;
+
+    if (in_place(x, c)) {
+        to_label(x, c, cond_jump(x, cond, 1));
+        return;
+    }
+    link(x, &skip, cond_jump(x, cond, 0));
+    carry(x, c);
+    emit(x, VM_XW(X_BR, 0, 0, 0));
+    to_label(x, c, emit(x, 0));
+    patch(x, skip, x->n);
+}
+
+static void op_br_table(xs *x, const uint8_t **pp)
+{
+    uint32_t idx = pop(x), cnt = u32_at(pp), i, l, n;
+    const uint8_t *p = *pp;
+    xctl *c;
+    size_t e;
+
+    for (i = 0; i < cnt; i++)
+        (void)u32_at(&p);
+    l = u32_at(&p);
+    n = arity(&x->ctl[x->nctl - 1 - l]);
+    settle_from(x, x->depth - n);
+    emit(x, VM_XW(X_BR_TABLE, idx, nat(x, x->depth - n), 0));
+    emit(x, cnt);
+    for (i = 0; i <= cnt; i++) {
+        c = &x->ctl[x->nctl - 1 - u32_at(pp)];
+        e = emit(x, VM_XW(0, 0, nat(x, c->height), n));
+        to_label(x, c, e);
+    }
+    x->ctl[x->nctl - 1].dead = 1;
+}
+
+static void op_return(xs *x)
+{
+    uint32_t nr = x->ctl[0].nr;
+
+    if (nr == 1) {
+        emit(x, VM_XW(X_RET, x->stk[x->depth - 1], 1, 0));
+    } else {
+        settle_from(x, x->depth - nr);
+        emit(x, VM_XW(X_RET, nat(x, x->depth - nr), nr, 0));
+    }
+    x->ctl[x->nctl - 1].dead = 1;
+}
+
+static void op_call(xs *x, const vm_functype *t, uint64_t w1,
+                    unsigned xop, uint32_t idx)
+{
+    uint32_t i;
+
+    settle_from(x, x->depth - t->np);
+    x->depth -= t->np;
+    emit(x, VM_XW(xop, nat(x, x->depth), idx, 0));
+    emit(x, w1);
+    for (i = 0; i < t->nr; i++)
+        push(x, nat(x, x->depth));
+}
+
+static void op_select(xs *x)
+{
+    uint32_t c = pop(x), b = pop(x), a = pop(x);
+
+    def(x, VM_XW(X_SELECT, nat(x, x->depth), a, b));
+    emit(x, c);
+    x->last = (long)x->n - 2;
+    push(x, nat(x, x->depth));
+}
+
+/* Structured control, calls and variables: 0x00-0x24. */
+static void control(xs *x, uint8_t op, const uint8_t **pp, int *done)
+{
+    uint32_t np, nr, a, b;
+    vm_instance *in = x->in;
+
+    switch (op) {
+    case 0x00:
+        emit(x, VM_XW(X_UNREACHABLE, 0, 0, 0));
+        x->ctl[x->nctl - 1].dead = 1;
+        break;
+    case 0x01:
+        break;
+    case 0x02: case 0x03:
+        block_type(x, pp, &np, &nr);
+        enter_block(x, op == 0x02 ? C_BLOCK : C_LOOP, np, nr);
+        break;
+    case 0x04:
+        block_type(x, pp, &np, &nr);
+        a = pop(x);
+        enter_block(x, C_IF, np, nr);
+        link(x, &x->ctl[x->nctl - 1].else_fix, cond_jump(x, a, 0));
+        break;
+    case 0x05: op_else(x); break;
+    case 0x0B: *done = op_end(x); break;
+    case 0x0C: op_br(x, u32_at(pp)); break;
+    case 0x0D: op_br_if(x, u32_at(pp)); break;
+    case 0x0E: op_br_table(x, pp); break;
+    case 0x0F: op_return(x); break;
+    case 0x10:
+        a = u32_at(pp);
+        op_call(x, in->funcs[a]->type, (uintptr_t)in->funcs[a], X_CALL, 0);
+        break;
+    case 0x11:
+        a = u32_at(pp);
+        b = u32_at(pp);
+        np = pop(x);
+        op_call(x, &x->m->types[a], a | (uint64_t)b << 32, X_CALL_IND,
+                np);
+        break;
+    case 0x1A: (void)pop(x); break;
+    case 0x1C: skip_imm(op, pp); op_select(x); break;
+    case 0x1B: op_select(x); break;
+    case 0x20: push(x, u32_at(pp)); break;
+    case 0x21: set_local(x, u32_at(pp), 0); break;
+    case 0x22: set_local(x, u32_at(pp), 1); break;
+    case 0x23:
+        def(x, VM_XW(X_GGET, nat(x, x->depth), 0, 0));
+        emit(x, (uintptr_t)in->globals[u32_at(pp)]);
+        x->last = (long)x->n - 2;
+        push(x, nat(x, x->depth));
+        break;
+    default:
+        a = pop(x);
+        emit(x, VM_XW(X_GSET, a, 0, 0));
+        emit(x, (uintptr_t)in->globals[u32_at(pp)]);
+        break;
+    }
+}
+
+/* Skips an instruction in unreachable code, keeping block nesting. */
+static void dead_op(xs *x, uint8_t op, const uint8_t **pp, int *done)
+{
+    xctl *c;
+
+    if (op == 0x02 || op == 0x03 || op == 0x04) {
+        skip_imm(op, pp);
+        c = &x->ctl[x->nctl++];
+        memset(c, 0, sizeof *c);
+        c->kind = C_DEAD;
+        c->dead = 1;
+    } else if (op == 0x05) {
+        op_else(x);
+    } else if (op == 0x0B) {
+        *done = op_end(x);
+    } else {
+        skip_imm(op, pp);
+    }
+}
+
+/* One instruction at *pp. */
+static void step(xs *x, const uint8_t **pp, int *done)
+{
+    const uint8_t *at = *pp;
+    uint8_t op = *(*pp)++;
+    uint32_t pops, pushes, sub;
+    const uint8_t *q;
+
+    if (x->ctl[x->nctl - 1].dead) {
+        dead_op(x, op, pp, done);
+        return;
+    }
+    if (op <= 0x24) {
+        control(x, op, pp, done);
+    } else if (op >= 0x28 && op <= 0x3E) {
+        memop(x, op, pp);
+    } else if (op >= 0x41 && op <= 0x44) {
+        constant(x, const_at(op, pp));
+    } else if (op >= 0x45 && op <= 0xC4) {
+        numeric(x, op, at);
+    } else if (op == 0xFC) {
+        q = *pp;
+        sub = u32_at(&q);
+        fc_effect(sub, &pops, &pushes);
+        skip_imm(op, pp);
+        generic(x, at, pops, pushes);
+    } else {
+        /* table.get/set, memory.size/grow, ref.null/is_null/func */
+        skip_imm(op, pp);
+        pops = op == 0x26 ? 2 : (op == 0x3F || op == 0xD0 ||
+                                 op == 0xD2) ? 0 : 1;
+        generic(x, at, pops, 1 - (op == 0x26));
+    }
+}
+
+/* Translates defined function f into the arena's free space, under
+ * limit bytes; VM_ERR_NOMEM if it does not fit. */
+static vm_rc xlate_func(vm_arena *a, vm_instance *in, vm_func *f,
+                        uint64_t *used, uint64_t limit, vm_error *err)
+{
+    const vm_funcdef *d = f->def;
+    size_t mark = a->hi, room;
+    uint32_t nest;
+    const uint8_t *p = d->body;
+    int done = 0;
+    xs x;
+
+    memset(&x, 0, sizeof x);
+    x.in = in;
+    x.m = in->mod;
+    x.last = -1;
+    nest = scan(&x, d);
+    x.kbase = f->type->np + d->nlocals;
+    x.base = x.kbase + x.nk;
+    if ((uint64_t)x.base + d->max_height + 2 > VM_XSLOT_MAX) {
+        vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
+                  "function frame too large to translate");
+        return VM_ERR_NOMEM;
+    }
+    x.stk = vm_arena_scratch(a, ((size_t)d->max_height + 1) * 4,
+                             "translation stack", err);
+    x.ctl = vm_arena_scratch(a, (size_t)nest * sizeof *x.ctl,
+                             "translation blocks", err);
+    f->xconst = vm_arena_alloc(a, (size_t)x.nk * 8 + 8, "constants", err);
+    if (!x.stk || !x.ctl || !f->xconst) {
+        vm_arena_scratch_reset(a, mark);
+        return VM_ERR_NOMEM;
+    }
+    memcpy((uint64_t *)(uintptr_t)f->xconst, x.k, (size_t)x.nk * 8);
+    *used += (uint64_t)x.nk * 8 + 8;
+    room = (a->hi - a->lo) / 8;
+    if (*used >= limit)
+        room = 0;
+    else if (limit - *used < (uint64_t)room * 8)
+        room = (size_t)((limit - *used) / 8);
+    x.code = (uint64_t *)(void *)(a->base + a->lo);
+    x.cap = room;
+    memset(x.ctl, 0, sizeof *x.ctl);
+    x.ctl[0].kind = C_BLOCK;
+    x.ctl[0].nr = f->type->nr;
+    x.nctl = 1;
+    while (!done)
+        step(&x, &p, &done);
+    vm_arena_scratch_reset(a, mark);
+    if (x.full) {
+        vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
+                  "translated code needs more than %U bytes", limit);
+        return VM_ERR_NOMEM;
+    }
+    a->lo += x.n * 8;
+    *used += x.n * 8;
+    f->xcode = x.code;
+    f->xkbase = x.kbase;
+    f->xnk = x.nk;
+    f->xframe = x.base + d->max_height + 2;
+    return VM_OK;
+}
+
+/* See vm_internal.h. */
+vm_rc vm_xlate(vm_arena *a, vm_instance *in, uint64_t limit,
+               vm_error *err)
+{
+    const vm_module *m = in->mod;
+    size_t lo = a->lo;
+    uint64_t used = 0;
+    uint32_t i;
+    vm_rc rc = VM_OK;
+
+    for (i = m->nfunc_imports; i < m->nfuncs && rc == VM_OK; i++)
+        rc = xlate_func(a, in, in->funcs[i], &used, limit, err);
+    if (rc != VM_OK) {
+        for (i = m->nfunc_imports; i < m->nfuncs; i++)
+            in->funcs[i]->xcode = NULL;
+        a->lo = lo;
+    }
+    return rc;
+}
