@@ -54,6 +54,7 @@
  * GGET A, +1 vm_global;  GSET A (the value), +1 vm_global
  * LD*       A=dst B=address, +1 offset;  LDN also C = wasm opcode
  * ST*       A=value B=address, +1 offset
+ * LD*X ST*X the same with the address B + C (an i32.add folded in)
  * EQZ64 WRAP EXTS  A = f(B)
  * GENERIC   A=first operand (results replace the operands), +1 the
  *           instruction in the module bytes */
@@ -61,7 +62,8 @@
     X(UNREACHABLE) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RET) \
     X(CALL) X(CALL_IND) X(MOV) X(CONST) X(SELECT) X(GGET) X(GSET) \
     X(LD32) X(LD64) X(LD8U) X(LD16U) X(LDN) X(ST8) X(ST16) X(ST32) \
-    X(ST64) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC)
+    X(ST64) X(LD32X) X(LD64X) X(LD8UX) X(LD16UX) X(ST8X) X(ST16X) \
+    X(ST32X) X(ST64X) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC)
 
 #define VM_XENUM(n) X_##n,
 #define VM_XENUM_BRIF(n) X_BRIF_##n,

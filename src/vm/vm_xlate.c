@@ -18,7 +18,7 @@
 #include "vm_internal.h"
 #include "vm_xcode.h"
 
-#define XK_MAX 32u            /* constants kept in a frame */
+#define XK_MAX 256u           /* constants kept in a frame */
 
 enum { C_BLOCK, C_LOOP, C_IF, C_DEAD };
 
@@ -427,6 +427,49 @@ static void unary(xs *x, unsigned xop)
     push(x, nat(x, x->depth));
 }
 
+/* Whether the last instruction is an i32.add into slot a, the address
+ * just popped, which a load or store can fold in. */
+static int add_before(const xs *x, uint32_t a)
+{
+    return x->last >= 0 && (size_t)x->last == x->n - 1 &&
+           x->n <= x->cap && a == nat(x, x->depth) &&
+           VM_XOP(x->code[x->last]) == X_ADD32 &&
+           VM_XA(x->code[x->last]) == a;
+}
+
+/* The address-adding form of a plain load or store, or 0. */
+static unsigned indexed(unsigned xop)
+{
+    switch (xop) {
+    case X_LD32: return X_LD32X;
+    case X_LD64: return X_LD64X;
+    case X_LD8U: return X_LD8UX;
+    case X_LD16U: return X_LD16UX;
+    case X_ST8: return X_ST8X;
+    case X_ST16: return X_ST16X;
+    case X_ST32: return X_ST32X;
+    case X_ST64: return X_ST64X;
+    default: return 0;
+    }
+}
+
+/* Emits load or store xop of slot v at address slot a, folding in the
+ * i32.add that computed a if it came just before. */
+static void access(xs *x, unsigned xop, uint32_t v, uint32_t a,
+                   uint32_t c, uint32_t off)
+{
+    uint64_t w;
+
+    if (indexed(xop) && add_before(x, a)) {
+        w = x->code[x->last];
+        x->code[x->last] = VM_XW(indexed(xop), v, VM_XB(w), VM_XC(w));
+        x->last = -1;
+    } else {
+        emit(x, VM_XW(xop, v, a, c));
+    }
+    emit(x, off);
+}
+
 /* Loads 0x28-0x35 and stores 0x36-0x3E. */
 static void memop(xs *x, uint8_t op, const uint8_t **pp)
 {
@@ -442,16 +485,14 @@ static void memop(xs *x, uint8_t op, const uint8_t **pp)
     off = u32_at(pp);
     if (op <= 0x35) {
         a = pop(x);
-        def(x, VM_XW(xop[op - 0x28], nat(x, x->depth), a, op));
-        emit(x, off);
+        access(x, xop[op - 0x28], nat(x, x->depth), a, op, off);
         x->last = (long)x->n - 2;
         push(x, nat(x, x->depth));
         return;
     }
     v = pop(x);
     a = pop(x);
-    emit(x, VM_XW(xop[op - 0x28], v, a, 0));
-    emit(x, off);
+    access(x, xop[op - 0x28], v, a, 0, off);
 }
 
 /* Numeric instructions 0x45-0xC4 and the reinterpretations. */

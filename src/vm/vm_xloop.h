@@ -102,9 +102,14 @@
 /* Zeroes f's locals and copies its constants into the frame at fp. */
 static void xframe_init(const vm_func *f, uint64_t *fp)
 {
-    memset(fp + f->type->np, 0, (size_t)f->def->nlocals * 8);
-    if (f->xnk > 0)
-        memcpy(fp + f->xkbase, f->xconst, (size_t)f->xnk * 8);
+    uint64_t *p = fp + f->type->np, *k = fp + f->xkbase;
+    uint32_t i;
+
+    /* Loops, not memset and memcpy: most frames are a few slots. */
+    for (; p < k; p++)
+        *p = 0;
+    for (i = 0; i < f->xnk; i++)
+        k[i] = f->xconst[i];
 }
 
 /* Operands taken by the 0xFC operation sub, as the helpers count. */
@@ -315,6 +320,25 @@ reload:
     }
     XOP(ST32) XEA(4) st32(mem + ea, (uint32_t)XS(A)); pc += 2; XNEXT;
     XOP(ST64) XEA(8) memcpy(mem + ea, &XS(A), 8); pc += 2; XNEXT;
+#undef XEA
+#define XEA(n)                                                           \
+    ea = (uint64_t)(uint32_t)(XS(B) + XS(C)) + (uint32_t)pc[1];          \
+    if (ea + (n) > msize)                                                \
+        goto oob;
+    XOP(LD32X) XEA(4) XS(A) = ld32(mem + ea); pc += 2; XNEXT;
+    XOP(LD64X) XEA(8) XS(A) = ld64(mem + ea); pc += 2; XNEXT;
+    XOP(LD8UX) XEA(1) XS(A) = mem[ea]; pc += 2; XNEXT;
+    XOP(LD16UX) XEA(2) XS(A) = ld16(mem + ea); pc += 2; XNEXT;
+    XOP(ST8X) XEA(1) mem[ea] = (uint8_t)XS(A); pc += 2; XNEXT;
+    XOP(ST16X) XEA(2) {
+        uint16_t h = (uint16_t)XS(A);
+
+        memcpy(mem + ea, &h, 2);
+        pc += 2;
+        XNEXT;
+    }
+    XOP(ST32X) XEA(4) st32(mem + ea, (uint32_t)XS(A)); pc += 2; XNEXT;
+    XOP(ST64X) XEA(8) memcpy(mem + ea, &XS(A), 8); pc += 2; XNEXT;
 #undef XEA
 
     XOP(EQZ64) XS(A) = XS(B) == 0; pc++; XNEXT;
