@@ -5,8 +5,9 @@
  * (instructions) that keeps their semantics (section 4.4).
  *
  * A translated function is an array of 64-bit words. The first word of
- * an instruction holds the operation in bits 0-15 and up to three slot
- * numbers A (bits 16-31), B (32-47) and C (48-63): a slot is a 64-bit
+ * an instruction holds four 16-bit fields in memory order, so the loop
+ * reads each with one load: the operation and up to three slot numbers
+ * A, B and C. A slot is a 64-bit
  * value at fp[slot], where the frame is the parameters, the declared
  * locals, the operand stack (one slot per depth) and the function's
  * constants. Operands name any slot, so local.get and i32.const emit
@@ -21,6 +22,7 @@
 #define WASMBED_VM_XCODE_H
 
 #include <stdint.h>
+#include <string.h>
 
 /* The i32 comparisons in their wasm order 0x46..0x4F, then eqz: each
  * exists as a plain instruction and fused with br_if / br_unless. */
@@ -74,13 +76,37 @@ enum vm_xop {
     X_COUNT
 };
 
-#define VM_XW(op, a, b, c)                                               \
-    ((uint64_t)(op) | (uint64_t)(a) << 16 | (uint64_t)(b) << 32 |        \
-     (uint64_t)(c) << 48)
-#define VM_XOP(w) ((unsigned)((w) & 0xFFFFu))
-#define VM_XA(w) ((uint32_t)((w) >> 16) & 0xFFFFu)
-#define VM_XB(w) ((uint32_t)((w) >> 32) & 0xFFFFu)
-#define VM_XC(w) ((uint32_t)((w) >> 48))
+/* The instruction word op A B C. */
+static inline uint64_t vm_xw(unsigned op, uint32_t a, uint32_t b,
+                             uint32_t c)
+{
+    uint16_t h[4];
+    uint64_t w;
+
+    h[0] = (uint16_t)op;
+    h[1] = (uint16_t)a;
+    h[2] = (uint16_t)b;
+    h[3] = (uint16_t)c;
+    memcpy(&w, h, 8);
+    return w;
+}
+
+/* Field i of the instruction word at p: 0 the operation, 1 A, 2 B,
+ * 3 C. */
+static inline uint32_t vm_xf(const uint64_t *p, unsigned i)
+{
+    uint16_t v;
+
+    memcpy(&v, (const unsigned char *)p + 2 * i, 2);
+    return v;
+}
+
+/* A br_table target: offset, destination slot, values carried. */
+#define VM_XE(off, dst, n)                                               \
+    ((uint64_t)(uint32_t)(off) | (uint64_t)(dst) << 32 |                 \
+     (uint64_t)(n) << 48)
+#define VM_XE_DST(e) ((uint32_t)((e) >> 32) & 0xFFFFu)
+#define VM_XE_N(e) ((uint32_t)((e) >> 48))
 
 /* Largest slot number an operand field holds. */
 #define VM_XSLOT_MAX 0xFFFFu

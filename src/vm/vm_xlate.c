@@ -81,7 +81,7 @@ static uint32_t pop(xs *x)
 static void settle(xs *x, uint32_t i)
 {
     if (x->stk[i] != nat(x, i)) {
-        emit(x, VM_XW(X_MOV, nat(x, i), x->stk[i], 0));
+        emit(x, vm_xw(X_MOV, nat(x, i), x->stk[i], 0));
         x->stk[i] = nat(x, i);
     }
 }
@@ -153,7 +153,7 @@ static void carry(xs *x, const xctl *c)
         s = x->stk[x->depth - n + i];
         d = nat(x, c->height + i);
         if (s != d)
-            emit(x, VM_XW(X_MOV, d, s, 0));
+            emit(x, vm_xw(X_MOV, d, s, 0));
     }
 }
 
@@ -162,21 +162,21 @@ static void carry(xs *x, const xctl *c)
  * the last instruction becomes the jump. Returns the offset word. */
 static size_t cond_jump(xs *x, uint32_t cond, int when_true)
 {
-    uint64_t w;
+    const uint64_t *w;
     unsigned op;
 
     if (x->last >= 0 && (size_t)x->last == x->n - 1 && x->n <= x->cap &&
         cond == nat(x, x->depth)) {
-        w = x->code[x->last];
-        op = VM_XOP(w);
-        if (op <= X_EQZ && VM_XA(w) == cond) {
+        w = &x->code[x->last];
+        op = vm_xf(w, 0);
+        if (op <= X_EQZ && vm_xf(w, 1) == cond) {
             op += when_true ? X_BRIF_EQ : X_BRUN_EQ;
-            x->code[x->last] = VM_XW(op, 0, VM_XB(w), VM_XC(w));
+            x->code[x->last] = vm_xw(op, 0, vm_xf(w, 2), vm_xf(w, 3));
             x->last = -1;
             return emit(x, 0);
         }
     }
-    emit(x, VM_XW(when_true ? X_BR_IF : X_BR_UNLESS, cond, 0, 0));
+    emit(x, vm_xw(when_true ? X_BR_IF : X_BR_UNLESS, cond, 0, 0));
     return emit(x, 0);
 }
 
@@ -185,21 +185,20 @@ static void set_local(xs *x, uint32_t l, int tee)
 {
     uint32_t s = pop(x), i;
     int refs = 0;
-    uint64_t w;
+    const uint64_t *w;
 
     for (i = 0; i < x->depth; i++)
         refs |= x->stk[i] == l;
     if (!refs && s == nat(x, x->depth) && x->last >= 0 &&
         (size_t)x->last < x->cap &&
-        VM_XA(w = x->code[x->last]) == s) {
-        x->code[x->last] = (w & ~((uint64_t)0xFFFFu << 16)) |
-                           (uint64_t)l << 16;
+        vm_xf(w = &x->code[x->last], 1) == s) {
+        x->code[x->last] = vm_xw(vm_xf(w, 0), l, vm_xf(w, 2), vm_xf(w, 3));
     } else {
         for (i = 0; i < x->depth; i++)
             if (x->stk[i] == l)
                 settle(x, i);
         if (s != l)
-            emit(x, VM_XW(X_MOV, l, s, 0));
+            emit(x, vm_xw(X_MOV, l, s, 0));
     }
     x->last = -1;
     if (tee)
@@ -391,7 +390,7 @@ static void constant(xs *x, uint64_t v)
             push(x, x->kbase + i);
             return;
         }
-    emit(x, VM_XW(X_CONST, nat(x, x->depth), 0, 0));
+    emit(x, vm_xw(X_CONST, nat(x, x->depth), 0, 0));
     emit(x, v);
     push(x, nat(x, x->depth));
 }
@@ -405,7 +404,7 @@ static void generic(xs *x, const uint8_t *p, uint32_t pops,
 
     settle_from(x, x->depth - pops);
     x->depth -= pops;
-    emit(x, VM_XW(X_GENERIC, nat(x, x->depth), 0, 0));
+    emit(x, vm_xw(X_GENERIC, nat(x, x->depth), 0, 0));
     emit(x, (uint64_t)(uintptr_t)p);
     for (i = 0; i < pushes; i++)
         push(x, nat(x, x->depth));
@@ -415,7 +414,7 @@ static void binary(xs *x, unsigned xop)
 {
     uint32_t b = pop(x), a = pop(x);
 
-    def(x, VM_XW(xop, nat(x, x->depth), a, b));
+    def(x, vm_xw(xop, nat(x, x->depth), a, b));
     push(x, nat(x, x->depth));
 }
 
@@ -423,7 +422,7 @@ static void unary(xs *x, unsigned xop)
 {
     uint32_t a = pop(x);
 
-    def(x, VM_XW(xop, nat(x, x->depth), a, 0));
+    def(x, vm_xw(xop, nat(x, x->depth), a, 0));
     push(x, nat(x, x->depth));
 }
 
@@ -433,8 +432,8 @@ static int add_before(const xs *x, uint32_t a)
 {
     return x->last >= 0 && (size_t)x->last == x->n - 1 &&
            x->n <= x->cap && a == nat(x, x->depth) &&
-           VM_XOP(x->code[x->last]) == X_ADD32 &&
-           VM_XA(x->code[x->last]) == a;
+           vm_xf(&x->code[x->last], 0) == X_ADD32 &&
+           vm_xf(&x->code[x->last], 1) == a;
 }
 
 /* The address-adding form of a plain load or store, or 0. */
@@ -458,14 +457,14 @@ static unsigned indexed(unsigned xop)
 static void access(xs *x, unsigned xop, uint32_t v, uint32_t a,
                    uint32_t c, uint32_t off)
 {
-    uint64_t w;
+    const uint64_t *w;
 
     if (indexed(xop) && add_before(x, a)) {
-        w = x->code[x->last];
-        x->code[x->last] = VM_XW(indexed(xop), v, VM_XB(w), VM_XC(w));
+        w = &x->code[x->last];
+        x->code[x->last] = vm_xw(indexed(xop), v, vm_xf(w, 2), vm_xf(w, 3));
         x->last = -1;
     } else {
-        emit(x, VM_XW(xop, v, a, c));
+        emit(x, vm_xw(xop, v, a, c));
     }
     emit(x, off);
 }
@@ -581,7 +580,7 @@ static void op_else(xs *x)
     if (c->kind == C_DEAD)
         return;
     if (!c->dead) {
-        emit(x, VM_XW(X_BR, 0, 0, 0));
+        emit(x, vm_xw(X_BR, 0, 0, 0));
         i = emit(x, 0);
         link(x, &c->fix, i);
     }
@@ -602,7 +601,7 @@ static int op_end(xs *x)
         return 0;
     }
     if (x->nctl == 1 && c->fix == 0 && !c->dead && nr == 1) {
-        emit(x, VM_XW(X_RET, x->stk[x->depth - 1], 1, 0));
+        emit(x, vm_xw(X_RET, x->stk[x->depth - 1], 1, 0));
         x->nctl--;
         return 1;
     }
@@ -613,7 +612,7 @@ static int op_end(xs *x)
     x->nctl--;
     if (x->nctl > 0)
         return 0;
-    emit(x, VM_XW(X_RET, nat(x, 0), nr, 0));
+    emit(x, vm_xw(X_RET, nat(x, 0), nr, 0));
     return 1;
 }
 
@@ -622,7 +621,7 @@ static void op_br(xs *x, uint32_t l)
     xctl *c = &x->ctl[x->nctl - 1 - l];
 
     carry(x, c);
-    emit(x, VM_XW(X_BR, 0, 0, 0));
+    emit(x, vm_xw(X_BR, 0, 0, 0));
     to_label(x, c, emit(x, 0));
     x->ctl[x->nctl - 1].dead = 1;
 }
@@ -639,7 +638,7 @@ static void op_br_if(xs *x, uint32_t l)
     }
     link(x, &skip, cond_jump(x, cond, 0));
     carry(x, c);
-    emit(x, VM_XW(X_BR, 0, 0, 0));
+    emit(x, vm_xw(X_BR, 0, 0, 0));
     to_label(x, c, emit(x, 0));
     patch(x, skip, x->n);
 }
@@ -656,11 +655,11 @@ static void op_br_table(xs *x, const uint8_t **pp)
     l = u32_at(&p);
     n = arity(&x->ctl[x->nctl - 1 - l]);
     settle_from(x, x->depth - n);
-    emit(x, VM_XW(X_BR_TABLE, idx, nat(x, x->depth - n), 0));
+    emit(x, vm_xw(X_BR_TABLE, idx, nat(x, x->depth - n), 0));
     emit(x, cnt);
     for (i = 0; i <= cnt; i++) {
         c = &x->ctl[x->nctl - 1 - u32_at(pp)];
-        e = emit(x, VM_XW(0, 0, nat(x, c->height), n));
+        e = emit(x, VM_XE(0, nat(x, c->height), n));
         to_label(x, c, e);
     }
     x->ctl[x->nctl - 1].dead = 1;
@@ -671,10 +670,10 @@ static void op_return(xs *x)
     uint32_t nr = x->ctl[0].nr;
 
     if (nr == 1) {
-        emit(x, VM_XW(X_RET, x->stk[x->depth - 1], 1, 0));
+        emit(x, vm_xw(X_RET, x->stk[x->depth - 1], 1, 0));
     } else {
         settle_from(x, x->depth - nr);
-        emit(x, VM_XW(X_RET, nat(x, x->depth - nr), nr, 0));
+        emit(x, vm_xw(X_RET, nat(x, x->depth - nr), nr, 0));
     }
     x->ctl[x->nctl - 1].dead = 1;
 }
@@ -686,7 +685,7 @@ static void op_call(xs *x, const vm_functype *t, uint64_t w1,
 
     settle_from(x, x->depth - t->np);
     x->depth -= t->np;
-    emit(x, VM_XW(xop, nat(x, x->depth), idx, 0));
+    emit(x, vm_xw(xop, nat(x, x->depth), idx, 0));
     emit(x, w1);
     for (i = 0; i < t->nr; i++)
         push(x, nat(x, x->depth));
@@ -696,7 +695,7 @@ static void op_select(xs *x)
 {
     uint32_t c = pop(x), b = pop(x), a = pop(x);
 
-    def(x, VM_XW(X_SELECT, nat(x, x->depth), a, b));
+    def(x, vm_xw(X_SELECT, nat(x, x->depth), a, b));
     emit(x, c);
     x->last = (long)x->n - 2;
     push(x, nat(x, x->depth));
@@ -710,7 +709,7 @@ static void control(xs *x, uint8_t op, const uint8_t **pp, int *done)
 
     switch (op) {
     case 0x00:
-        emit(x, VM_XW(X_UNREACHABLE, 0, 0, 0));
+        emit(x, vm_xw(X_UNREACHABLE, 0, 0, 0));
         x->ctl[x->nctl - 1].dead = 1;
         break;
     case 0x01:
@@ -749,14 +748,14 @@ static void control(xs *x, uint8_t op, const uint8_t **pp, int *done)
     case 0x21: set_local(x, u32_at(pp), 0); break;
     case 0x22: set_local(x, u32_at(pp), 1); break;
     case 0x23:
-        def(x, VM_XW(X_GGET, nat(x, x->depth), 0, 0));
+        def(x, vm_xw(X_GGET, nat(x, x->depth), 0, 0));
         emit(x, (uintptr_t)in->globals[u32_at(pp)]);
         x->last = (long)x->n - 2;
         push(x, nat(x, x->depth));
         break;
     default:
         a = pop(x);
-        emit(x, VM_XW(X_GSET, a, 0, 0));
+        emit(x, vm_xw(X_GSET, a, 0, 0));
         emit(x, (uintptr_t)in->globals[u32_at(pp)]);
         break;
     }

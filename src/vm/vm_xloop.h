@@ -14,15 +14,17 @@
 
 #include "vm_xcode.h"
 
-#define XS(f) fp[VM_X##f(w)]
+#define XF_A 1
+#define XF_B 2
+#define XF_C 3
+#define XS(f) fp[vm_xf(pc, XF_##f)]
 #define XOP_LABEL(n) &&XL_##n,
 #define XOP_LABEL_BRIF(n) &&XL_BRIF_##n,
 #define XOP_LABEL_BRUN(n) &&XL_BRUN_##n,
 #define XOP(n) XL_##n:
 #define XNEXT                                                            \
     do {                                                                 \
-        w = *pc;                                                         \
-        goto *xlabels[VM_XOP(w)];                                        \
+        goto *xlabels[vm_xf(pc, 0)];                                     \
     } while (0)
 
 /* i32 comparisons, as expressions over the operands B and C. */
@@ -171,7 +173,7 @@ static vm_rc xrun(vm_instance *top, uint64_t fuel, vm_error *err)
         VM_XCMP(XOP_LABEL_BRUN) VM_XBIN(XOP_LABEL) VM_XOTHER(XOP_LABEL)
     };
     const uint64_t *pc = top->xpc;
-    uint64_t *fp = top->fp, w, ea, msize;
+    uint64_t *fp = top->fp, ea, msize;
     vm_frame *fr = top->fr;
     vm_func *fn = top->fn, *callee;
     vm_instance *in;
@@ -209,8 +211,9 @@ reload:
         const uint64_t *e = pc + 2 + (i < n ? i : n);
         uint64_t ew = *e;
 
-        if (VM_XC(ew) > 0 && VM_XB(ew) != VM_XB(w))
-            memmove(fp + VM_XB(ew), fp + VM_XB(w), (size_t)VM_XC(ew) * 8);
+        if (VM_XE_N(ew) > 0 && VM_XE_DST(ew) != vm_xf(pc, 2))
+            memmove(fp + VM_XE_DST(ew), fp + vm_xf(pc, 2),
+                    (size_t)VM_XE_N(ew) * 8);
         off = (int32_t)ew;
         pc = e + off;
         if (off < 0) {
@@ -221,10 +224,10 @@ reload:
         XNEXT;
     }
     XOP(RET)
-        if (VM_XA(w) != 0)
-            memmove(fp, fp + VM_XA(w), (size_t)VM_XB(w) * 8);
+        if (vm_xf(pc, 1) != 0)
+            memmove(fp, fp + vm_xf(pc, 1), (size_t)vm_xf(pc, 2) * 8);
         if (fr == top->frames) {
-            top->sp = fp + VM_XB(w);
+            top->sp = fp + vm_xf(pc, 2);
             return VM_OK;
         }
         pc = fr->pc;
@@ -243,7 +246,7 @@ reload:
     XOP(CALL)
         callee = (vm_func *)(uintptr_t)pc[1];
     call: {
-        uint64_t *nfp = fp + VM_XA(w);
+        uint64_t *nfp = fp + vm_xf(pc, 1);
 
         if (callee->host) {
             uint64_t *s2 = nfp + callee->type->np;
@@ -306,8 +309,8 @@ reload:
     XOP(LD8U) XEA(1) XS(A) = mem[ea]; pc += 2; XNEXT;
     XOP(LD16U) XEA(2) XS(A) = ld16(mem + ea); pc += 2; XNEXT;
     XOP(LDN)
-        XEA(access_size[VM_XC(w) - 0x28])
-        XS(A) = op_load_narrow((uint8_t)VM_XC(w), mem + ea);
+        XEA(access_size[vm_xf(pc, 3) - 0x28])
+        XS(A) = op_load_narrow((uint8_t)vm_xf(pc, 3), mem + ea);
         pc += 2;
         XNEXT;
     XOP(ST8) XEA(1) mem[ea] = (uint8_t)XS(A); pc += 2; XNEXT;
@@ -345,7 +348,8 @@ reload:
     XOP(WRAP) XS(A) = (uint32_t)XS(B); pc++; XNEXT;
     XOP(EXTS) XS(A) = (uint64_t)(int64_t)s32(XS(B)); pc++; XNEXT;
     XOP(GENERIC)
-        t = xgeneric(in, (const uint8_t *)(uintptr_t)pc[1], fp + VM_XA(w));
+        t = xgeneric(in, (const uint8_t *)(uintptr_t)pc[1],
+                     fp + vm_xf(pc, 1));
         if (t != VM_TRAP_NONE)
             goto trap_out;
         msize = in->mem ? in->mem->size : 0;
