@@ -25,7 +25,10 @@
 #include <string.h>
 
 /* The i32 comparisons in their wasm order 0x46..0x4F, then eqz: each
- * exists as a plain instruction and fused with br_if / br_unless. */
+ * exists as a plain instruction, fused with br_if / br_unless (BRIF_*,
+ * BRUN_*), and as AIF_* / AUN_*: an i32.add A = B + C whose next
+ * instruction is that BRIF_* / BRUN_* (a loop's counter and test), run
+ * without a dispatch between them. */
 #define VM_XCMP(X) \
     X(EQ) X(NE) X(LT_S) X(LT_U) X(GT_S) X(GT_U) X(LE_S) X(LE_U) X(GE_S) \
     X(GE_U) X(EQZ)
@@ -57,6 +60,9 @@
  * LD*       A=dst B=address, +1 offset;  LDN also C = wasm opcode
  * ST*       A=value B=address, +1 offset
  * LD*X ST*X the same with the address B + C (an i32.add folded in)
+ * ADD32D    A = B + C, and slot +1 gets the same value
+ * FMA64     A = slot(+1) + B * C, as f64.mul then f64.add (two roundings)
+ * MOV2      A = B, then +1's A = +1's B
  * EQZ64 WRAP EXTS  A = f(B)
  * GENERIC   A=first operand (results replace the operands), +1 the
  *           instruction in the module bytes */
@@ -65,13 +71,17 @@
     X(CALL) X(CALL_IND) X(MOV) X(CONST) X(SELECT) X(GGET) X(GSET) \
     X(LD32) X(LD64) X(LD8U) X(LD16U) X(LDN) X(ST8) X(ST16) X(ST32) \
     X(ST64) X(LD32X) X(LD64X) X(LD8UX) X(LD16UX) X(ST8X) X(ST16X) \
-    X(ST32X) X(ST64X) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC)
+    X(ST32X) X(ST64X) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC) X(ADD32D) \
+    X(FMA64) X(MOV2)
 
 #define VM_XENUM(n) X_##n,
 #define VM_XENUM_BRIF(n) X_BRIF_##n,
 #define VM_XENUM_BRUN(n) X_BRUN_##n,
+#define VM_XENUM_AIF(n) X_AIF_##n,
+#define VM_XENUM_AUN(n) X_AUN_##n,
 enum vm_xop {
     VM_XCMP(VM_XENUM) VM_XCMP(VM_XENUM_BRIF) VM_XCMP(VM_XENUM_BRUN)
+    VM_XCMP(VM_XENUM_AIF) VM_XCMP(VM_XENUM_AUN)
     VM_XBIN(VM_XENUM) VM_XOTHER(VM_XENUM)
     X_COUNT
 };

@@ -40,6 +40,8 @@ typedef struct xs {
     uint32_t base, kbase, nk;
     uint64_t k[XK_MAX];
     long last;                /* the last word, if it defines slot A */
+    long prev;                /* the def just before it, if one word */
+    long mov;                 /* the last word, if a MOV of local.set */
     int full;                 /* the code did not fit */
 } xs;
 
@@ -55,16 +57,31 @@ static size_t emit(xs *x, uint64_t w)
         x->code[x->n] = w;
     else
         x->full = 1;
-    x->last = -1;
+    x->last = x->prev = x->mov = -1;
     return x->n++;
 }
 
 /* Appends an instruction whose result, slot A, local.set may redirect. */
 static void def(xs *x, uint64_t w)
 {
+    long before = x->last;
     size_t i = emit(x, w);
 
+    x->prev = before >= 0 && (size_t)before + 1 == i ? before : -1;
     x->last = (long)i;
+}
+
+/* The operation of word i, or X_COUNT past the end. */
+static unsigned op_at(const xs *x, long i)
+{
+    return i >= 0 && (size_t)i < x->cap && (size_t)i < x->n
+               ? vm_xf(&x->code[i], 0) : X_COUNT;
+}
+
+/* A branch may land here: no instruction before joins one after. */
+static void label(xs *x)
+{
+    x->last = x->prev = x->mov = -1;
 }
 
 static void push(xs *x, uint32_t slot)
@@ -170,9 +187,16 @@ static size_t cond_jump(xs *x, uint32_t cond, int when_true)
         w = &x->code[x->last];
         op = vm_xf(w, 0);
         if (op <= X_EQZ && vm_xf(w, 1) == cond) {
-            op += when_true ? X_BRIF_EQ : X_BRUN_EQ;
-            x->code[x->last] = vm_xw(op, 0, vm_xf(w, 2), vm_xf(w, 3));
-            x->last = -1;
+            x->code[x->last] = vm_xw(op + (when_true ? X_BRIF_EQ :
+                                                       X_BRUN_EQ),
+                                     0, vm_xf(w, 2), vm_xf(w, 3));
+            if (op_at(x, x->prev) == X_ADD32) {
+                w = &x->code[x->prev];
+                x->code[x->prev] = vm_xw(op + (when_true ? X_AIF_EQ :
+                                                           X_AUN_EQ),
+                                         vm_xf(w, 1), vm_xf(w, 2),
+                                         vm_xf(w, 3));
+            }
             return emit(x, 0);
         }
     }
@@ -180,11 +204,31 @@ static size_t cond_jump(xs *x, uint32_t cond, int when_true)
     return emit(x, 0);
 }
 
+/* Local l = slot s: joins the i32.add that just wrote s (ADD32D) or
+ * the MOV just before (MOV2), else a MOV. */
+static void copy(xs *x, uint32_t l, uint32_t s)
+{
+    const uint64_t *w;
+    long m = x->mov;
+
+    if (op_at(x, x->last) == X_ADD32 && (size_t)x->last + 1 == x->n &&
+        vm_xf(w = &x->code[x->last], 1) == s) {
+        x->code[x->last] = vm_xw(X_ADD32D, s, vm_xf(w, 2), vm_xf(w, 3));
+        emit(x, l);
+    } else if (op_at(x, m) == X_MOV && (size_t)m + 1 == x->n) {
+        w = &x->code[m];
+        x->code[m] = vm_xw(X_MOV2, vm_xf(w, 1), vm_xf(w, 2), 0);
+        emit(x, vm_xw(0, l, s, 0));
+    } else {
+        x->mov = (long)emit(x, vm_xw(X_MOV, l, s, 0));
+    }
+}
+
 /* local.set / local.tee of slot l. */
 static void set_local(xs *x, uint32_t l, int tee)
 {
     uint32_t s = pop(x), i;
-    int refs = 0;
+    int refs = 0, keep = -1;
     const uint64_t *w;
 
     for (i = 0; i < x->depth; i++)
@@ -193,14 +237,16 @@ static void set_local(xs *x, uint32_t l, int tee)
         (size_t)x->last < x->cap &&
         vm_xf(w = &x->code[x->last], 1) == s) {
         x->code[x->last] = vm_xw(vm_xf(w, 0), l, vm_xf(w, 2), vm_xf(w, 3));
+        if (tee)
+            keep = x->last;   /* a local.set of l may still join it */
     } else {
         for (i = 0; i < x->depth; i++)
             if (x->stk[i] == l)
                 settle(x, i);
         if (s != l)
-            emit(x, vm_xw(X_MOV, l, s, 0));
+            copy(x, l, s);
     }
-    x->last = -1;
+    x->last = keep;
     if (tee)
         push(x, l);
 }
@@ -412,7 +458,23 @@ static void generic(xs *x, const uint8_t *p, uint32_t pops,
 
 static void binary(xs *x, unsigned xop)
 {
-    uint32_t b = pop(x), a = pop(x);
+    uint32_t b = pop(x), a = pop(x), t;
+    const uint64_t *w;
+
+    /* f64.add of an f64.mul just computed: one FMA64. */
+    if (xop == X_FADD64 && op_at(x, x->last) == X_FMUL64 &&
+        (size_t)x->last + 1 == x->n) {
+        w = &x->code[x->last];
+        t = vm_xf(w, 1);
+        if ((t == b && t == nat(x, x->depth + 1)) ||
+            (t == a && t == nat(x, x->depth) && b != t)) {
+            x->code[x->last] = vm_xw(X_FMA64, nat(x, x->depth),
+                                     vm_xf(w, 2), vm_xf(w, 3));
+            emit(x, t == b ? a : b);
+            push(x, nat(x, x->depth));
+            return;
+        }
+    }
 
     def(x, vm_xw(xop, nat(x, x->depth), a, b));
     push(x, nat(x, x->depth));
@@ -548,7 +610,7 @@ static void enter_block(xs *x, uint8_t kind, uint32_t np, uint32_t nr)
     c->fix = 0;
     c->else_fix = 0;
     if (kind == C_LOOP)
-        x->last = -1;     /* a label: nothing before it is redirected */
+        label(x);
 }
 
 /* The results (or, at else, the fall-through) of the top block settled
@@ -569,7 +631,7 @@ static void reset_stack(xs *x, const xctl *c, uint32_t n)
     x->depth = c->height;
     for (i = 0; i < n; i++)
         push(x, nat(x, x->depth));
-    x->last = -1;
+    label(x);
 }
 
 static void op_else(xs *x)

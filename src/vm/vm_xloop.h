@@ -21,6 +21,8 @@
 #define XOP_LABEL(n) &&XL_##n,
 #define XOP_LABEL_BRIF(n) &&XL_BRIF_##n,
 #define XOP_LABEL_BRUN(n) &&XL_BRUN_##n,
+#define XOP_LABEL_AIF(n) &&XL_AIF_##n,
+#define XOP_LABEL_AUN(n) &&XL_AUN_##n,
 #define XOP(n) XL_##n:
 #define XNEXT                                                            \
     do {                                                                 \
@@ -43,7 +45,9 @@
 #define XCMP_HANDLERS(n)                                                 \
     XOP(n) XS(A) = XCMP_##n; pc++; XNEXT;                                \
     XOP(BRIF_##n) if (XCMP_##n) goto taken; pc += 2; XNEXT;              \
-    XOP(BRUN_##n) if (!XCMP_##n) goto taken; pc += 2; XNEXT;
+    XOP(BRUN_##n) if (!XCMP_##n) goto taken; pc += 2; XNEXT;            \
+    XOP(AIF_##n) XS(A) = XB_ADD32; pc++; goto XL_BRIF_##n;              \
+    XOP(AUN_##n) XS(A) = XB_ADD32; pc++; goto XL_BRUN_##n;
 
 /* Two-operand operations: the value of slot A from B and C. */
 #define XB_ADD32 (uint32_t)(XS(B) + XS(C))
@@ -170,7 +174,8 @@ static vm_rc xrun(vm_instance *top, uint64_t fuel, vm_error *err)
 {
     static const void *const xlabels[X_COUNT] = {
         VM_XCMP(XOP_LABEL) VM_XCMP(XOP_LABEL_BRIF)
-        VM_XCMP(XOP_LABEL_BRUN) VM_XBIN(XOP_LABEL) VM_XOTHER(XOP_LABEL)
+        VM_XCMP(XOP_LABEL_BRUN) VM_XCMP(XOP_LABEL_AIF)
+        VM_XCMP(XOP_LABEL_AUN) VM_XBIN(XOP_LABEL) VM_XOTHER(XOP_LABEL)
     };
     const uint64_t *pc = top->xpc;
     uint64_t *fp = top->fp, ea, msize;
@@ -290,6 +295,26 @@ reload:
         XNEXT;
     }
     XOP(MOV) XS(A) = XS(B); pc++; XNEXT;
+    XOP(MOV2)
+        XS(A) = XS(B);
+        fp[vm_xf(pc + 1, 1)] = fp[vm_xf(pc + 1, 2)];
+        pc += 2;
+        XNEXT;
+    XOP(ADD32D) {
+        uint64_t v = XB_ADD32;
+
+        XS(A) = v;
+        fp[(uint32_t)pc[1]] = v;
+        pc += 2;
+        XNEXT;
+    }
+    XOP(FMA64) {
+        uint64_t p = f64_mul(XS(B), XS(C));
+
+        XS(A) = f64_add(fp[(uint32_t)pc[1]], p);
+        pc += 2;
+        XNEXT;
+    }
     XOP(CONST) XS(A) = pc[1]; pc += 2; XNEXT;
     XOP(SELECT)
         XS(A) = u32v(fp[(uint32_t)pc[1]]) ? XS(B) : XS(C);
