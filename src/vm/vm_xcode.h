@@ -62,6 +62,7 @@
  * LD*X ST*X the same with the address B + C (an i32.add folded in)
  * ADD32D    A = B + C, and slot +1 gets the same value
  * FMA64     A = slot(+1) + B * C, as f64.mul then f64.add (two roundings)
+ * ADD3 XOR3 RXOR XADD AADD  A = slot(+1) + / ^ (B +, ^, rotl, ^, & C)
  * MOV2      A = B, then +1's A = +1's B
  * EQZ64 WRAP EXTS  A = f(B)
  * GENERIC   A=first operand (results replace the operands), +1 the
@@ -72,7 +73,7 @@
     X(LD32) X(LD64) X(LD8U) X(LD16U) X(LDN) X(ST8) X(ST16) X(ST32) \
     X(ST64) X(LD32X) X(LD64X) X(LD8UX) X(LD16UX) X(ST8X) X(ST16X) \
     X(ST32X) X(ST64X) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC) X(ADD32D) \
-    X(FMA64) X(MOV2)
+    X(FMA64) X(MOV2) X(ADD3) X(XOR3) X(RXOR) X(XADD) X(AADD)
 
 #define VM_XENUM(n) X_##n,
 #define VM_XENUM_BRIF(n) X_BRIF_##n,

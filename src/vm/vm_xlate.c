@@ -456,19 +456,38 @@ static void generic(xs *x, const uint8_t *p, uint32_t pops,
         push(x, nat(x, x->depth));
 }
 
+/* The instruction doing first then xop on its result and one more
+ * operand (xop commutes), or 0. */
+static unsigned chained(unsigned first, unsigned xop)
+{
+    static const uint8_t pairs[][3] = {
+        {X_FMUL64, X_FADD64, X_FMA64}, {X_ADD32, X_ADD32, X_ADD3},
+        {X_ROTL32, X_XOR32, X_RXOR}, {X_XOR32, X_XOR32, X_XOR3},
+        {X_XOR32, X_ADD32, X_XADD}, {X_AND32, X_ADD32, X_AADD},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i][0] == first && pairs[i][1] == xop)
+            return pairs[i][2];
+    return 0;
+}
+
 static void binary(xs *x, unsigned xop)
 {
     uint32_t b = pop(x), a = pop(x), t;
     const uint64_t *w;
+    unsigned fused;
 
-    /* f64.add of an f64.mul just computed: one FMA64. */
-    if (xop == X_FADD64 && op_at(x, x->last) == X_FMUL64 &&
-        (size_t)x->last + 1 == x->n) {
+    /* An operand the instruction just before computed, into a slot
+     * nothing else reads: one instruction does both. */
+    if ((size_t)x->last + 1 == x->n &&
+        (fused = chained(op_at(x, x->last), xop)) != 0) {
         w = &x->code[x->last];
         t = vm_xf(w, 1);
         if ((t == b && t == nat(x, x->depth + 1)) ||
             (t == a && t == nat(x, x->depth) && b != t)) {
-            x->code[x->last] = vm_xw(X_FMA64, nat(x, x->depth),
+            x->code[x->last] = vm_xw(fused, nat(x, x->depth),
                                      vm_xf(w, 2), vm_xf(w, 3));
             emit(x, t == b ? a : b);
             push(x, nat(x, x->depth));
@@ -634,6 +653,21 @@ static void reset_stack(xs *x, const xctl *c, uint32_t n)
     label(x);
 }
 
+/* Returns the one result on top: the instruction that just computed it
+ * writes it to slot 0, where results go, if it can. */
+static void ret1(xs *x)
+{
+    uint32_t s = x->stk[x->depth - 1];
+    const uint64_t *w;
+
+    if (s == nat(x, x->depth - 1) && x->last >= 0 &&
+        (size_t)x->last < x->cap && vm_xf(w = &x->code[x->last], 1) == s) {
+        x->code[x->last] = vm_xw(vm_xf(w, 0), 0, vm_xf(w, 2), vm_xf(w, 3));
+        s = 0;
+    }
+    emit(x, vm_xw(X_RET, s, 1, 0));
+}
+
 static void op_else(xs *x)
 {
     xctl *c = close_arm(x);
@@ -663,7 +697,7 @@ static int op_end(xs *x)
         return 0;
     }
     if (x->nctl == 1 && c->fix == 0 && !c->dead && nr == 1) {
-        emit(x, vm_xw(X_RET, x->stk[x->depth - 1], 1, 0));
+        ret1(x);
         x->nctl--;
         return 1;
     }
@@ -732,7 +766,7 @@ static void op_return(xs *x)
     uint32_t nr = x->ctl[0].nr;
 
     if (nr == 1) {
-        emit(x, vm_xw(X_RET, x->stk[x->depth - 1], 1, 0));
+        ret1(x);
     } else {
         settle_from(x, x->depth - nr);
         emit(x, vm_xw(X_RET, nat(x, x->depth - nr), nr, 0));

@@ -229,7 +229,9 @@ reload:
         XNEXT;
     }
     XOP(RET)
-        if (vm_xf(pc, 1) != 0)
+        if (vm_xf(pc, 2) == 1)
+            fp[0] = XS(A);
+        else if (vm_xf(pc, 1) != 0)
             memmove(fp, fp + vm_xf(pc, 1), (size_t)vm_xf(pc, 2) * 8);
         if (fr == top->frames) {
             top->sp = fp + vm_xf(pc, 2);
@@ -308,6 +310,16 @@ reload:
         pc += 2;
         XNEXT;
     }
+#define XD fp[(uint32_t)pc[1]]
+    XOP(ADD3) XS(A) = (uint32_t)(XS(B) + XS(C) + XD); pc += 2; XNEXT;
+    XOP(XOR3) XS(A) = (uint32_t)(XS(B) ^ XS(C) ^ XD); pc += 2; XNEXT;
+    XOP(RXOR)
+        XS(A) = rotl32(u32v(XS(B)), u32v(XS(C))) ^ u32v(XD);
+        pc += 2;
+        XNEXT;
+    XOP(XADD) XS(A) = (uint32_t)((XS(B) ^ XS(C)) + XD); pc += 2; XNEXT;
+    XOP(AADD) XS(A) = (uint32_t)((XS(B) & XS(C)) + XD); pc += 2; XNEXT;
+#undef XD
     XOP(FMA64) {
         uint64_t p = f64_mul(XS(B), XS(C));
 
