@@ -114,9 +114,9 @@ struct vm_func {
     void *host_ctx;
     /* Translated form (vm_xlate.c), NULL when the function runs in
      * place: code, the constants copied to fp[xkbase..xkbase + xnk) at
-     * entry, and the slots a frame takes. */
+     * entry after xnloc zeroed locals, and the slots a frame takes. */
     const uint64_t *xcode, *xconst;
-    uint32_t xkbase, xnk, xframe;
+    uint32_t xkbase, xnk, xnloc, xframe;
 };
 
 /* Caller state saved by a call. */

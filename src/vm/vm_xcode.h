@@ -54,6 +54,7 @@
  *           destination slot (bits 32-47), values carried (48-63)
  * RET       A=first result B=count
  * CALL      A=frame base of the callee, +1 the vm_func
+ * CALLW     the same, for a translated function of the same instance
  * CALL_IND  A=frame base B=table index slot, +1 type | table << 32
  * MOV       A=B;  CONST A, +1 value;  SELECT A = C ? B : +1 slot
  * GGET A, +1 vm_global;  GSET A (the value), +1 vm_global
@@ -63,17 +64,24 @@
  * ADD32D    A = B + C, and slot +1 gets the same value
  * FMA64     A = slot(+1) + B * C, as f64.mul then f64.add (two roundings)
  * ADD3 XOR3 RXOR XADD AADD  A = slot(+1) + / ^ (B +, ^, rotl, ^, & C)
+ * LB{IF,UN}{8,32}[X]  LD8U / LD32 [X], then a branch on the value: +2
+ *           holds the branch offset
+ * LDADD32[X]  LD32 [X] plus slot(+2)
+ * LD{32,8U}XT  LD*X that also stores the address B + C in slot(+2) (an
+ *           i32.add whose local.tee the load reads)
  * MOV2      A = B, then +1's A = +1's B
  * EQZ64 WRAP EXTS  A = f(B)
  * GENERIC   A=first operand (results replace the operands), +1 the
  *           instruction in the module bytes */
 #define VM_XOTHER(X) \
     X(UNREACHABLE) X(BR) X(BR_IF) X(BR_UNLESS) X(BR_TABLE) X(RET) \
-    X(CALL) X(CALL_IND) X(MOV) X(CONST) X(SELECT) X(GGET) X(GSET) \
+    X(CALL) X(CALLW) X(CALL_IND) X(MOV) X(CONST) X(SELECT) X(GGET) X(GSET) \
     X(LD32) X(LD64) X(LD8U) X(LD16U) X(LDN) X(ST8) X(ST16) X(ST32) \
     X(ST64) X(LD32X) X(LD64X) X(LD8UX) X(LD16UX) X(ST8X) X(ST16X) \
     X(ST32X) X(ST64X) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC) X(ADD32D) \
-    X(FMA64) X(MOV2) X(ADD3) X(XOR3) X(RXOR) X(XADD) X(AADD)
+    X(FMA64) X(MOV2) X(ADD3) X(XOR3) X(RXOR) X(XADD) X(AADD) \
+    X(LBIF8) X(LBUN8) X(LBIF32) X(LBUN32) X(LBIF8X) X(LBUN8X) \
+    X(LBIF32X) X(LBUN32X) X(LDADD32) X(LDADD32X) X(LD32XT) X(LD8UXT)
 
 #define VM_XENUM(n) X_##n,
 #define VM_XENUM_BRIF(n) X_BRIF_##n,

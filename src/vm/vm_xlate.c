@@ -174,6 +174,18 @@ static void carry(xs *x, const xctl *c)
     }
 }
 
+/* The load-and-branch form of load xop, or 0. */
+static unsigned load_branch(unsigned xop, int when_true)
+{
+    switch (xop) {
+    case X_LD8U: return when_true ? X_LBIF8 : X_LBUN8;
+    case X_LD32: return when_true ? X_LBIF32 : X_LBUN32;
+    case X_LD8UX: return when_true ? X_LBIF8X : X_LBUN8X;
+    case X_LD32X: return when_true ? X_LBIF32X : X_LBUN32X;
+    default: return 0;
+    }
+}
+
 /* A conditional jump on slot cond (just popped), taken when it is
  * non-zero (when_true) or zero; an i32 comparison that computed cond as
  * the last instruction becomes the jump. Returns the offset word. */
@@ -199,6 +211,13 @@ static size_t cond_jump(xs *x, uint32_t cond, int when_true)
             }
             return emit(x, 0);
         }
+    }
+    if (x->last >= 0 && (size_t)x->last + 2 == x->n && x->n <= x->cap &&
+        cond == nat(x, x->depth) &&
+        vm_xf(w = &x->code[x->last], 1) == cond &&
+        (op = load_branch(vm_xf(w, 0), when_true)) != 0) {
+        x->code[x->last] = vm_xw(op, cond, vm_xf(w, 2), vm_xf(w, 3));
+        return emit(x, 0);
     }
     emit(x, vm_xw(when_true ? X_BR_IF : X_BR_UNLESS, cond, 0, 0));
     return emit(x, 0);
@@ -478,9 +497,26 @@ static void binary(xs *x, unsigned xop)
     uint32_t b = pop(x), a = pop(x), t;
     const uint64_t *w;
     unsigned fused;
+    long i;
 
     /* An operand the instruction just before computed, into a slot
      * nothing else reads: one instruction does both. */
+    if ((size_t)x->last + 2 == x->n && xop == X_ADD32 &&
+        (op_at(x, x->last) == X_LD32 || op_at(x, x->last) == X_LD32X)) {
+        w = &x->code[x->last];
+        t = vm_xf(w, 1);
+        if ((t == b && t == nat(x, x->depth + 1)) ||
+            (t == a && t == nat(x, x->depth) && b != t)) {
+            x->code[x->last] = vm_xw(vm_xf(w, 0) == X_LD32 ? X_LDADD32 :
+                                     X_LDADD32X, nat(x, x->depth),
+                                     vm_xf(w, 2), vm_xf(w, 3));
+            i = x->last;
+            emit(x, t == b ? a : b);
+            x->last = i;
+            push(x, nat(x, x->depth));
+            return;
+        }
+    }
     if ((size_t)x->last + 1 == x->n &&
         (fused = chained(op_at(x, x->last), xop)) != 0) {
         w = &x->code[x->last];
@@ -489,7 +525,9 @@ static void binary(xs *x, unsigned xop)
             (t == a && t == nat(x, x->depth) && b != t)) {
             x->code[x->last] = vm_xw(fused, nat(x, x->depth),
                                      vm_xf(w, 2), vm_xf(w, 3));
+            i = x->last;
             emit(x, t == b ? a : b);
+            x->last = i;      /* a def local.set may still redirect */
             push(x, nat(x, x->depth));
             return;
         }
@@ -544,6 +582,16 @@ static void access(xs *x, unsigned xop, uint32_t v, uint32_t a,
         w = &x->code[x->last];
         x->code[x->last] = vm_xw(indexed(xop), v, vm_xf(w, 2), vm_xf(w, 3));
         x->last = -1;
+    } else if ((xop == X_LD32 || xop == X_LD8U) &&
+               op_at(x, x->last) == X_ADD32 &&
+               (size_t)x->last + 1 == x->n &&
+               vm_xf(w = &x->code[x->last], 1) == a) {
+        /* the add's result went to a local (local.tee): keep it */
+        x->code[x->last] = vm_xw(xop == X_LD32 ? X_LD32XT : X_LD8UXT, v,
+                                 vm_xf(w, 2), vm_xf(w, 3));
+        emit(x, off);
+        emit(x, a);
+        return;
     } else {
         emit(x, vm_xw(xop, v, a, c));
     }
@@ -828,7 +876,9 @@ static void control(xs *x, uint8_t op, const uint8_t **pp, int *done)
     case 0x0F: op_return(x); break;
     case 0x10:
         a = u32_at(pp);
-        op_call(x, in->funcs[a]->type, (uintptr_t)in->funcs[a], X_CALL, 0);
+        /* this instance's own functions: all translated, or none */
+        op_call(x, in->funcs[a]->type, (uintptr_t)in->funcs[a],
+                in->funcs[a]->inst == in ? X_CALLW : X_CALL, 0);
         break;
     case 0x11:
         a = u32_at(pp);
@@ -970,6 +1020,7 @@ static vm_rc xlate_func(vm_arena *a, vm_instance *in, vm_func *f,
     *used += x.n * 8;
     f->xcode = x.code;
     f->xkbase = x.kbase;
+    f->xnloc = d->nlocals;
     f->xnk = x.nk;
     f->xframe = x.base + d->max_height + 2;
     return VM_OK;

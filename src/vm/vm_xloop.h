@@ -105,10 +105,24 @@
 
 #define XBIN_HANDLER(n) XOP(n) XS(A) = XB_##n; pc++; XNEXT;
 
+/* The end of a load-and-branch: the loaded value v goes to slot A,
+ * then the branch (offset in the third word) is taken if v cmp 0. */
+#define XLB(v, cmp)                                                      \
+    {                                                                    \
+        uint64_t lv = (v);                                               \
+                                                                         \
+        XS(A) = lv;                                                      \
+        pc++;                                                            \
+        if (lv cmp 0)                                                    \
+            goto taken;                                                  \
+        pc += 2;                                                         \
+        XNEXT;                                                           \
+    }
+
 /* Zeroes f's locals and copies its constants into the frame at fp. */
-static void xframe_init(const vm_func *f, uint64_t *fp)
+static inline void xframe_init(const vm_func *f, uint64_t *fp)
 {
-    uint64_t *p = fp + f->type->np, *k = fp + f->xkbase;
+    uint64_t *k = fp + f->xkbase, *p = k - f->xnloc;
     uint32_t i;
 
     /* Loops, not memset and memcpy: most frames are a few slots. */
@@ -180,6 +194,8 @@ static vm_rc xrun(vm_instance *top, uint64_t fuel, vm_error *err)
     const uint64_t *pc = top->xpc;
     uint64_t *fp = top->fp, ea, msize;
     vm_frame *fr = top->fr;
+    const vm_frame *frames_end = top->frames_end;
+    const uint64_t *stack_end = top->stack_end;
     vm_func *fn = top->fn, *callee;
     vm_instance *in;
     uint8_t *mem;
@@ -250,6 +266,28 @@ reload:
         if (t != VM_TRAP_NONE)
             goto trap_out;
         goto call;
+    XOP(CALLW) {
+        uint64_t *nfp = fp + vm_xf(pc, 1);
+
+        callee = (vm_func *)(uintptr_t)pc[1];
+        if ((size_t)(stack_end - nfp) < callee->xframe ||
+            fr + 1 >= frames_end) {
+            t = VM_TRAP_STACK_EXHAUSTED;
+            goto trap_out;
+        }
+        fr++;
+        fr->pc = pc + 2;
+        fr->fp = fp;
+        fr->fn = fn;
+        xframe_init(callee, nfp);
+        fp = nfp;
+        fn = callee;
+        pc = callee->xcode;
+        if (fuel == 0)
+            goto suspend;
+        fuel--;
+        XNEXT;
+    }
     XOP(CALL)
         callee = (vm_func *)(uintptr_t)pc[1];
     call: {
@@ -276,8 +314,8 @@ reload:
             rc = VM_ERR_TRAP;
             goto out;
         }
-        if ((size_t)(top->stack_end - nfp) < callee->xframe ||
-            fr + 1 >= top->frames_end) {
+        if ((size_t)(stack_end - nfp) < callee->xframe ||
+            fr + 1 >= frames_end) {
             t = VM_TRAP_STACK_EXHAUSTED;
             goto trap_out;
         }
@@ -379,7 +417,38 @@ reload:
     }
     XOP(ST32X) XEA(4) st32(mem + ea, (uint32_t)XS(A)); pc += 2; XNEXT;
     XOP(ST64X) XEA(8) memcpy(mem + ea, &XS(A), 8); pc += 2; XNEXT;
+    XOP(LDADD32X) XEA(4)
+        XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);
+        pc += 3;
+        XNEXT;
+    XOP(LBIF8X) XEA(1) XLB(mem[ea], !=)
+    XOP(LBUN8X) XEA(1) XLB(mem[ea], ==)
+    XOP(LBIF32X) XEA(4) XLB(ld32(mem + ea), !=)
+    XOP(LBUN32X) XEA(4) XLB(ld32(mem + ea), ==)
 #undef XEA
+#define XEA(n)                                                           \
+    ea = (uint64_t)u32v(XS(B)) + (uint32_t)pc[1];                        \
+    if (ea + (n) > msize)                                                \
+        goto oob;
+    XOP(LDADD32) XEA(4)
+        XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);
+        pc += 3;
+        XNEXT;
+    XOP(LBIF8) XEA(1) XLB(mem[ea], !=)
+    XOP(LBUN8) XEA(1) XLB(mem[ea], ==)
+    XOP(LBIF32) XEA(4) XLB(ld32(mem + ea), !=)
+    XOP(LBUN32) XEA(4) XLB(ld32(mem + ea), ==)
+#undef XEA
+    /* Loads whose address an i32.add also kept in a local. */
+#define XEAT(n)                                                          \
+    ea = (uint32_t)(XS(B) + XS(C));                                      \
+    fp[(uint32_t)pc[2]] = ea;                                            \
+    ea += (uint32_t)pc[1];                                               \
+    if (ea + (n) > msize)                                                \
+        goto oob;
+    XOP(LD32XT) XEAT(4) XS(A) = ld32(mem + ea); pc += 3; XNEXT;
+    XOP(LD8UXT) XEAT(1) XS(A) = mem[ea]; pc += 3; XNEXT;
+#undef XEAT
 
     XOP(EQZ64) XS(A) = XS(B) == 0; pc++; XNEXT;
     XOP(WRAP) XS(A) = (uint32_t)XS(B); pc++; XNEXT;
