@@ -230,6 +230,7 @@ int main(int argc, char **argv)
 	conf.backoff_max_ms = o.backoff_max;
 	conf.arena_pool = lx_arenas;
 	conf.arena_size = LX_ARENA_SIZE;
+	conf.code_bytes = LX_ARENA_SIZE / 4;
 	conf.log_level = o.level;
 	set_signals();
 	rc = agent_init(&lx_agent, &lx_port.port, &conf);

@@ -64,6 +64,9 @@ struct agent_conf {
 	uint32_t slice_fuel;      /* fuel per scheduling slice (2000) */
 	uint8_t *arena_pool;      /* nslots * arena_size bytes */
 	size_t arena_size;        /* bytes of engine arena per application */
+	size_t code_bytes;        /* of those, at most this many for code
+				     translated for speed (vm_config
+				     code_bytes); 0 runs apps in place */
 	int log_level;            /* enum agent_level shown on the console */
 };
 

@@ -120,6 +120,7 @@ static agent_err load_module(struct agent_app *app, int run)
 	imp.nfuncs = AGENT_APP_NFUNCS;
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.memory_limit = app->r.mem_limit;
+	cfg.code_bytes = a->conf.code_bytes;
 	vr = vm_instantiate(&app->arena, mod, &imp, &cfg, &app->inst, &err);
 	if (vr != VM_OK)
 		goto out;
@@ -158,8 +159,10 @@ agent_err agent_app_start(struct agent *a, uint32_t app_id)
 	app->fuel_left = app->r.fuel_limit;
 	app->line_len = 0;
 	agent_log(a, AGENT_INFO, MOD, "app %u (%s) started, arena %zu of "
-		  "%zu bytes", (unsigned)app_id, app->r.name,
-		  vm_arena_used(&app->arena), a->conf.arena_size);
+		  "%zu bytes, %s", (unsigned)app_id, app->r.name,
+		  vm_arena_used(&app->arena), a->conf.arena_size,
+		  vm_translated_bytes(app->inst) > 0 ? "translated"
+						     : "in place");
 	return set_state(app, PROTO_APP_RUNNING);
 }
 

@@ -62,11 +62,13 @@
  * ST*       A=value B=address, +1 offset
  * LD*X ST*X the same with the address B + C (an i32.add folded in)
  * ADD32D    A = B + C, and slot +1 gets the same value
- * FMA64     A = slot(+1) + B * C, as f64.mul then f64.add (two roundings)
+ * FMA64     A = slot(+1) + B * C, as f64.mul then f64.add (two roundings);
+ *           FMA64R the same as B * C + slot(+1)
  * ADD3 XOR3 RXOR XADD AADD  A = slot(+1) + / ^ (B +, ^, rotl, ^, & C)
  * LB{IF,UN}{8,32}[X]  LD8U / LD32 [X], then a branch on the value: +2
  *           holds the branch offset
- * LDADD32[X]  LD32 [X] plus slot(+2)
+ * LDADD32[X]  LD32 [X] plus slot(+2);  LDFMUL64[X]  slot(+2) times
+ *           LD64 [X];  LDFMA64[X][R]  slot(+3) plus that (R: after)
  * LD{32,8U}XT  LD*X that also stores the address B + C in slot(+2) (an
  *           i32.add whose local.tee the load reads)
  * MOV2      A = B, then +1's A = +1's B
@@ -81,7 +83,9 @@
     X(ST32X) X(ST64X) X(EQZ64) X(WRAP) X(EXTS) X(GENERIC) X(ADD32D) \
     X(FMA64) X(MOV2) X(ADD3) X(XOR3) X(RXOR) X(XADD) X(AADD) \
     X(LBIF8) X(LBUN8) X(LBIF32) X(LBUN32) X(LBIF8X) X(LBUN8X) \
-    X(LBIF32X) X(LBUN32X) X(LDADD32) X(LDADD32X) X(LD32XT) X(LD8UXT)
+    X(LBIF32X) X(LBUN32X) X(LDADD32) X(LDADD32X) X(LD32XT) X(LD8UXT) \
+    X(FMA64R) X(LDFMUL64) X(LDFMUL64X) X(LDFMA64) X(LDFMA64R) \
+    X(LDFMA64X) X(LDFMA64XR)
 
 #define VM_XENUM(n) X_##n,
 #define VM_XENUM_BRIF(n) X_BRIF_##n,

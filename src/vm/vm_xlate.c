@@ -475,64 +475,61 @@ static void generic(xs *x, const uint8_t *p, uint32_t pops,
         push(x, nat(x, x->depth));
 }
 
-/* The instruction doing first then xop on its result and one more
- * operand (xop commutes), or 0. */
-static unsigned chained(unsigned first, unsigned xop)
-{
-    static const uint8_t pairs[][3] = {
-        {X_FMUL64, X_FADD64, X_FMA64}, {X_ADD32, X_ADD32, X_ADD3},
-        {X_ROTL32, X_XOR32, X_RXOR}, {X_XOR32, X_XOR32, X_XOR3},
-        {X_XOR32, X_ADD32, X_XADD}, {X_AND32, X_ADD32, X_AADD},
-    };
-    size_t i;
+/* Pairs of instructions that run as one: the first (of words words)
+ * computes a value only the second reads, the second's other operand
+ * goes in one more word. The fused form for a op fresh, and for fresh
+ * op b (0: none, so floats keep their operand order). */
+static const uint16_t pairs[][5] = {
+    {X_FMUL64, 1, X_FADD64, X_FMA64, X_FMA64R},
+    {X_ADD32, 1, X_ADD32, X_ADD3, X_ADD3},
+    {X_ROTL32, 1, X_XOR32, X_RXOR, X_RXOR},
+    {X_XOR32, 1, X_XOR32, X_XOR3, X_XOR3},
+    {X_XOR32, 1, X_ADD32, X_XADD, X_XADD},
+    {X_AND32, 1, X_ADD32, X_AADD, X_AADD},
+    {X_LD32, 2, X_ADD32, X_LDADD32, X_LDADD32},
+    {X_LD32X, 2, X_ADD32, X_LDADD32X, X_LDADD32X},
+    {X_LD64, 2, X_FMUL64, X_LDFMUL64, 0},
+    {X_LD64X, 2, X_FMUL64, X_LDFMUL64X, 0},
+    {X_LDFMUL64, 3, X_FADD64, X_LDFMA64, X_LDFMA64R},
+    {X_LDFMUL64X, 3, X_FADD64, X_LDFMA64X, X_LDFMA64XR},
+};
 
-    for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        if (pairs[i][0] == first && pairs[i][1] == xop)
-            return pairs[i][2];
-    return 0;
+/* Joins binary operation xop on a and b with the instruction just
+ * before, if that computed one of them; 1 if it did. */
+static int fuse_pair(xs *x, unsigned xop, uint32_t a, uint32_t b)
+{
+    unsigned first = op_at(x, x->last), fused = 0;
+    const uint64_t *w;
+    size_t k;
+    uint32_t t;
+    long i = x->last;
+
+    for (k = 0; k < sizeof pairs / sizeof pairs[0]; k++)
+        if (pairs[k][0] == first && pairs[k][2] == xop &&
+            (size_t)i + pairs[k][1] == x->n)
+            break;
+    if (k == sizeof pairs / sizeof pairs[0])
+        return 0;
+    t = vm_xf(w = &x->code[i], 1);
+    if (t == b && t == nat(x, x->depth + 1))
+        fused = pairs[k][3];
+    else if (t == a && t == nat(x, x->depth) && b != t)
+        fused = pairs[k][4];
+    if (fused == 0)
+        return 0;
+    x->code[i] = vm_xw(fused, nat(x, x->depth), vm_xf(w, 2), vm_xf(w, 3));
+    emit(x, t == b ? a : b);
+    x->last = i;              /* a def local.set may still redirect */
+    push(x, nat(x, x->depth));
+    return 1;
 }
 
 static void binary(xs *x, unsigned xop)
 {
-    uint32_t b = pop(x), a = pop(x), t;
-    const uint64_t *w;
-    unsigned fused;
-    long i;
+    uint32_t b = pop(x), a = pop(x);
 
-    /* An operand the instruction just before computed, into a slot
-     * nothing else reads: one instruction does both. */
-    if ((size_t)x->last + 2 == x->n && xop == X_ADD32 &&
-        (op_at(x, x->last) == X_LD32 || op_at(x, x->last) == X_LD32X)) {
-        w = &x->code[x->last];
-        t = vm_xf(w, 1);
-        if ((t == b && t == nat(x, x->depth + 1)) ||
-            (t == a && t == nat(x, x->depth) && b != t)) {
-            x->code[x->last] = vm_xw(vm_xf(w, 0) == X_LD32 ? X_LDADD32 :
-                                     X_LDADD32X, nat(x, x->depth),
-                                     vm_xf(w, 2), vm_xf(w, 3));
-            i = x->last;
-            emit(x, t == b ? a : b);
-            x->last = i;
-            push(x, nat(x, x->depth));
-            return;
-        }
-    }
-    if ((size_t)x->last + 1 == x->n &&
-        (fused = chained(op_at(x, x->last), xop)) != 0) {
-        w = &x->code[x->last];
-        t = vm_xf(w, 1);
-        if ((t == b && t == nat(x, x->depth + 1)) ||
-            (t == a && t == nat(x, x->depth) && b != t)) {
-            x->code[x->last] = vm_xw(fused, nat(x, x->depth),
-                                     vm_xf(w, 2), vm_xf(w, 3));
-            i = x->last;
-            emit(x, t == b ? a : b);
-            x->last = i;      /* a def local.set may still redirect */
-            push(x, nat(x, x->depth));
-            return;
-        }
-    }
-
+    if (fuse_pair(x, xop, a, b))
+        return;
     def(x, vm_xw(xop, nat(x, x->depth), a, b));
     push(x, nat(x, x->depth));
 }

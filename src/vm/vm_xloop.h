@@ -119,6 +119,17 @@
         XNEXT;                                                           \
     }
 
+/* The end of a load, multiply and add: p is slot(+2) times the loaded
+ * f64, sum the addition, in the operand order the code had. */
+#define XFMA(sum)                                                        \
+    {                                                                    \
+        uint64_t p = f64_mul(fp[(uint32_t)pc[2]], ld64(mem + ea));       \
+                                                                         \
+        XS(A) = sum;                                                     \
+        pc += 4;                                                         \
+        XNEXT;                                                           \
+    }
+
 /* Zeroes f's locals and copies its constants into the frame at fp. */
 static inline void xframe_init(const vm_func *f, uint64_t *fp)
 {
@@ -365,6 +376,13 @@ reload:
         pc += 2;
         XNEXT;
     }
+    XOP(FMA64R) {
+        uint64_t p = f64_mul(XS(B), XS(C));
+
+        XS(A) = f64_add(p, fp[(uint32_t)pc[1]]);
+        pc += 2;
+        XNEXT;
+    }
     XOP(CONST) XS(A) = pc[1]; pc += 2; XNEXT;
     XOP(SELECT)
         XS(A) = u32v(fp[(uint32_t)pc[1]]) ? XS(B) : XS(C);
@@ -421,6 +439,12 @@ reload:
         XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);
         pc += 3;
         XNEXT;
+    XOP(LDFMUL64X) XEA(8)
+        XS(A) = f64_mul(fp[(uint32_t)pc[2]], ld64(mem + ea));
+        pc += 3;
+        XNEXT;
+    XOP(LDFMA64X) XEA(8) XFMA(f64_add(fp[(uint32_t)pc[3]], p))
+    XOP(LDFMA64XR) XEA(8) XFMA(f64_add(p, fp[(uint32_t)pc[3]]))
     XOP(LBIF8X) XEA(1) XLB(mem[ea], !=)
     XOP(LBUN8X) XEA(1) XLB(mem[ea], ==)
     XOP(LBIF32X) XEA(4) XLB(ld32(mem + ea), !=)
@@ -434,6 +458,12 @@ reload:
         XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);
         pc += 3;
         XNEXT;
+    XOP(LDFMUL64) XEA(8)
+        XS(A) = f64_mul(fp[(uint32_t)pc[2]], ld64(mem + ea));
+        pc += 3;
+        XNEXT;
+    XOP(LDFMA64) XEA(8) XFMA(f64_add(fp[(uint32_t)pc[3]], p))
+    XOP(LDFMA64R) XEA(8) XFMA(f64_add(p, fp[(uint32_t)pc[3]]))
     XOP(LBIF8) XEA(1) XLB(mem[ea], !=)
     XOP(LBUN8) XEA(1) XLB(mem[ea], ==)
     XOP(LBIF32) XEA(4) XLB(ld32(mem + ea), !=)

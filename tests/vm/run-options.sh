@@ -34,5 +34,8 @@ expect 2 "--arena '99999999999999999999' is not" \
 expect 2 "count takes 1 arguments, not 2" "$wasm" --invoke count 1 2
 expect 2 "argument 1 of count: 'ten' is not a number" \
     "$wasm" --invoke count ten
+expect 2 "--code 'lots' is not a number above 0" "$wasm" --code lots
 expect 0 "suspended [0-9]+ times" "$wasm" --fuel 7 --invoke count 1000
+expect 0 "suspended [0-9]+ times" "$wasm" --fuel 7 --code 0 \
+    --invoke count 1000
 exit $((fails > 0))

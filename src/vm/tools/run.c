@@ -4,9 +4,11 @@
  * --invoke, the invocation of one export (Core 2.0 section 7.1.5).
  *
  * Usage: wasmbed-run FILE.wasm [--invoke NAME ARG...] [--fuel N]
- *                    [--arena BYTES]
+ *                    [--arena BYTES] [--code BYTES]
  * With --fuel N the call runs in slices of N fuel units and the number of
- * suspensions is reported on stderr.
+ * suspensions is reported on stderr. --code sets the arena the engine may
+ * spend on translated code (default a quarter of the arena; 0 runs the
+ * module in place from its bytes).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -22,8 +24,9 @@ typedef struct opts {
     const char *file, *invoke;
     char **args;
     int nargs;
-    uint64_t fuel;
+    uint64_t fuel, code;
     size_t arena;
+    int code_set;
 } opts;
 
 static void console(void *ctx, int fd, const uint8_t *buf, size_t len)
@@ -55,7 +58,7 @@ static void random_bytes(void *ctx, uint8_t *buf, size_t len)
 static int usage(void)
 {
     fprintf(stderr, "usage: wasmbed-run FILE.wasm [--invoke NAME ARG...] "
-                    "[--fuel N] [--arena BYTES]\n");
+                    "[--fuel N] [--arena BYTES] [--code BYTES]\n");
     return 2;
 }
 
@@ -95,6 +98,12 @@ static int parse_opts(int argc, char **argv, opts *o)
             if (!parse_count("--arena", argv[++i], &v))
                 return 0;
             o->arena = (size_t)v;
+        } else if (!strcmp(argv[i], "--code") && i + 1 < argc) {
+            /* 0 is allowed here: run in place */
+            if (strcmp(argv[++i], "0") != 0 &&
+                !parse_count("--code", argv[i], &o->code))
+                return 0;
+            o->code_set = 1;
         } else if (!strcmp(argv[i], "--invoke") && i + 1 < argc) {
             o->invoke = argv[++i];
             o->args = argv + i + 1;
@@ -106,6 +115,8 @@ static int parse_opts(int argc, char **argv, opts *o)
             return 0;
         }
     }
+    if (!o->code_set)
+        o->code = o->arena / 4;
     return o->file != NULL;
 }
 
@@ -151,12 +162,15 @@ static int run(const opts *o, const uint8_t *bytes, size_t len,
     uint64_t args[32];
     uint32_t i;
     vm_rc rc;
+    vm_config cfg;
 
+    memset(&cfg, 0, sizeof cfg);
+    cfg.code_bytes = o->code;
     vm_arena_init(&a, mem, o->arena);
     vm_wasi_funcs(&w, wasi);
     memset(&err, 0, sizeof err);
     if ((rc = vm_load(&a, bytes, len, &m, &err)) != VM_OK ||
-        (rc = vm_instantiate(&a, m, &imp, NULL, &in, &err)) != VM_OK)
+        (rc = vm_instantiate(&a, m, &imp, &cfg, &in, &err)) != VM_OK)
         return report(rc, &err);
     if (!(f = vm_export_func(in, name))) {
         fprintf(stderr, "wasmbed-run: no exported function %s\n", name);

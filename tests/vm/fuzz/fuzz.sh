@@ -3,8 +3,8 @@
 # runs each for a while.
 # SPDX-License-Identifier: Apache-2.0
 #
-# Usage: tests/vm/fuzz/fuzz.sh [SECONDS] [load|exec]...  (default 120 s,
-# both). Seeds: the .wasm files of the converted spec tests (build/spec)
+# Usage: tests/vm/fuzz/fuzz.sh [SECONDS] [load|exec|diff]... (default 120 s,
+# all three). Seeds: the .wasm files of the converted spec tests (build/spec)
 # and the unit-test modules; the corpus grows outside the tree, in
 # ${TMPDIR:-/tmp}/wasmbed-fuzz-vm. Exits non-zero if a target crashed,
 # leaked or hung (libFuzzer writes the input it found there too).
@@ -16,7 +16,7 @@ out=${TMPDIR:-/tmp}/wasmbed-fuzz-vm
 secs=${1:-120}
 shift || true
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(load exec)
+[[ ${#targets[@]} -gt 0 ]] || targets=(load exec diff)
 engine=(vm_arena.c vm_error.c vm_leb.c vm_decode.c vm_validate.c
         vm_instance.c vm_exec.c vm_wasi.c vm_xlate.c)
 mkdir -p "$out/seeds"
