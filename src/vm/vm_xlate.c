@@ -42,6 +42,7 @@ typedef struct xs {
     long last;                /* the last word, if it defines slot A */
     long prev;                /* the def just before it, if one word */
     long mov;                 /* the last word, if a MOV of local.set */
+    long ldi;                 /* the last load, if nothing joined it */
     int full;                 /* the code did not fit */
 } xs;
 
@@ -81,7 +82,7 @@ static unsigned op_at(const xs *x, long i)
 /* A branch may land here: no instruction before joins one after. */
 static void label(xs *x)
 {
-    x->last = x->prev = x->mov = -1;
+    x->last = x->prev = x->mov = x->ldi = -1;
 }
 
 static void push(xs *x, uint32_t slot)
@@ -186,6 +187,48 @@ static unsigned load_branch(unsigned xop, int when_true)
     }
 }
 
+/* Whether slot s is one the instruction at w writes (ADD32, ADD32D). */
+static int writes(const uint64_t *w, uint32_t s)
+{
+    return vm_xf(w, 1) == s ||
+           (vm_xf(w, 0) == X_ADD32D && (uint32_t)w[1] == s);
+}
+
+/* The code ends with a load into slot cond, then an i32.add (ADD32 or
+ * ADD32D, as in while ((c = *p++))) that neither reads cond nor writes
+ * what the load reads: swaps them, so that the load comes last and can
+ * become a load-and-branch. A trap in the load after the add is the
+ * same trap: the add only wrote frame slots. */
+static int hoist_add(xs *x, uint32_t cond)
+{
+    long l = x->ldi;
+    const uint64_t *ld, *ad;
+    uint64_t save[2];
+    size_t len;
+    unsigned op;
+
+    if (l < 0 || x->n > x->cap || (size_t)l + 3 > x->n)
+        return 0;
+    ld = &x->code[l];
+    ad = &x->code[l + 2];
+    len = vm_xf(ad, 0) == X_ADD32D ? 2 : 1;
+    op = vm_xf(ld, 0);
+    if ((size_t)l + 2 + len != x->n ||
+        (vm_xf(ad, 0) != X_ADD32 && vm_xf(ad, 0) != X_ADD32D) ||
+        load_branch(op, 1) == 0 || vm_xf(ld, 1) != cond ||
+        vm_xf(ad, 2) == cond || vm_xf(ad, 3) == cond ||
+        writes(ad, cond) || writes(ad, vm_xf(ld, 2)) ||
+        ((op == X_LD8UX || op == X_LD32X) && writes(ad, vm_xf(ld, 3))))
+        return 0;
+    save[0] = x->code[l];
+    save[1] = x->code[l + 1];
+    memmove(&x->code[l], &x->code[l + 2], len * 8);
+    x->code[l + len] = save[0];
+    x->code[l + len + 1] = save[1];
+    x->ldi = -1;
+    return 1;
+}
+
 /* A conditional jump on slot cond (just popped), taken when it is
  * non-zero (when_true) or zero; an i32 comparison that computed cond as
  * the last instruction becomes the jump. Returns the offset word. */
@@ -212,11 +255,18 @@ static size_t cond_jump(xs *x, uint32_t cond, int when_true)
             return emit(x, 0);
         }
     }
+    /* A load whose value is tested: the load writes it, so cond may
+     * also be the local a local.tee put it in. */
     if (x->last >= 0 && (size_t)x->last + 2 == x->n && x->n <= x->cap &&
-        cond == nat(x, x->depth) &&
         vm_xf(w = &x->code[x->last], 1) == cond &&
         (op = load_branch(vm_xf(w, 0), when_true)) != 0) {
         x->code[x->last] = vm_xw(op, cond, vm_xf(w, 2), vm_xf(w, 3));
+        return emit(x, 0);
+    }
+    if (hoist_add(x, cond) &&
+        (op = load_branch(vm_xf(&x->code[x->n - 2], 0), when_true))) {
+        w = &x->code[x->n - 2];
+        x->code[x->n - 2] = vm_xw(op, cond, vm_xf(w, 2), vm_xf(w, 3));
         return emit(x, 0);
     }
     emit(x, vm_xw(when_true ? X_BR_IF : X_BR_UNLESS, cond, 0, 0));
@@ -611,7 +661,7 @@ static void memop(xs *x, uint8_t op, const uint8_t **pp)
     if (op <= 0x35) {
         a = pop(x);
         access(x, xop[op - 0x28], nat(x, x->depth), a, op, off);
-        x->last = (long)x->n - 2;
+        x->last = x->ldi = (long)x->n - 2;
         push(x, nat(x, x->depth));
         return;
     }
@@ -974,7 +1024,7 @@ static vm_rc xlate_func(vm_arena *a, vm_instance *in, vm_func *f,
     memset(&x, 0, sizeof x);
     x.in = in;
     x.m = in->mod;
-    x.last = -1;
+    x.last = x.prev = x.mov = x.ldi = -1;
     nest = scan(&x, d);
     x.kbase = f->type->np + d->nlocals;
     x.base = x.kbase + x.nk;
