@@ -65,6 +65,8 @@
  * FMA64     A = slot(+1) + B * C, as f64.mul then f64.add (two roundings);
  *           FMA64R the same as B * C + slot(+1)
  * ADD3 XOR3 RXOR XADD AADD  A = slot(+1) + / ^ (B +, ^, rotl, ^, & C)
+ * ADD4      A = B + C + slot(+1) + slot(+2)
+ * R2XOR     A = rotl(B, C) ^ rotl(+1's A, +1's B)
  * LB{IF,UN}{8,32}[X]  LD8U / LD32 [X], then a branch on the value: +2
  *           holds the branch offset
  * LDADD32[X]  LD32 [X] plus slot(+2);  LDFMUL64[X]  slot(+2) times
@@ -85,7 +87,7 @@
     X(LBIF8) X(LBUN8) X(LBIF32) X(LBUN32) X(LBIF8X) X(LBUN8X) \
     X(LBIF32X) X(LBUN32X) X(LDADD32) X(LDADD32X) X(LD32XT) X(LD8UXT) \
     X(FMA64R) X(LDFMUL64) X(LDFMUL64X) X(LDFMA64) X(LDFMA64R) \
-    X(LDFMA64X) X(LDFMA64XR)
+    X(LDFMA64X) X(LDFMA64XR) X(ADD4) X(R2XOR)
 
 #define VM_XENUM(n) X_##n,
 #define VM_XENUM_BRIF(n) X_BRIF_##n,

@@ -532,6 +532,7 @@ static void generic(xs *x, const uint8_t *p, uint32_t pops,
 static const uint16_t pairs[][5] = {
     {X_FMUL64, 1, X_FADD64, X_FMA64, X_FMA64R},
     {X_ADD32, 1, X_ADD32, X_ADD3, X_ADD3},
+    {X_ADD3, 2, X_ADD32, X_ADD4, X_ADD4},
     {X_ROTL32, 1, X_XOR32, X_RXOR, X_RXOR},
     {X_XOR32, 1, X_XOR32, X_XOR3, X_XOR3},
     {X_XOR32, 1, X_ADD32, X_XADD, X_XADD},
@@ -567,6 +568,19 @@ static int fuse_pair(xs *x, unsigned xop, uint32_t a, uint32_t b)
         fused = pairs[k][4];
     if (fused == 0)
         return 0;
+    if (fused == X_RXOR && t == b && op_at(x, x->prev) == X_ROTL32 &&
+        x->prev + 1 == i && vm_xf(&x->code[x->prev], 1) == a &&
+        a == nat(x, x->depth)) {
+        /* rotl ^ rotl, as in SHA-2's sigma functions */
+        w = &x->code[x->prev];
+        x->code[x->prev] = vm_xw(X_R2XOR, a, vm_xf(w, 2), vm_xf(w, 3));
+        w = &x->code[i];
+        x->code[i] = vm_xw(0, vm_xf(w, 2), vm_xf(w, 3), 0);
+        x->last = x->prev;
+        x->prev = -1;
+        push(x, a);
+        return 1;
+    }
     x->code[i] = vm_xw(fused, nat(x, x->depth), vm_xf(w, 2), vm_xf(w, 3));
     emit(x, t == b ? a : b);
     x->last = i;              /* a def local.set may still redirect */

@@ -366,6 +366,16 @@ reload:
         XS(A) = rotl32(u32v(XS(B)), u32v(XS(C))) ^ u32v(XD);
         pc += 2;
         XNEXT;
+    XOP(ADD4)
+        XS(A) = (uint32_t)(XS(B) + XS(C) + XD + fp[(uint32_t)pc[2]]);
+        pc += 3;
+        XNEXT;
+    XOP(R2XOR)
+        XS(A) = rotl32(u32v(XS(B)), u32v(XS(C))) ^
+                rotl32(u32v(fp[vm_xf(pc + 1, 1)]),
+                       u32v(fp[vm_xf(pc + 1, 2)]));
+        pc += 2;
+        XNEXT;
     XOP(XADD) XS(A) = (uint32_t)((XS(B) ^ XS(C)) + XD); pc += 2; XNEXT;
     XOP(AADD) XS(A) = (uint32_t)((XS(B) & XS(C)) + XD); pc += 2; XNEXT;
 #undef XD
