@@ -43,6 +43,10 @@ typedef struct xs {
     long prev;                /* the def just before it, if one word */
     long mov;                 /* the last word, if a MOV of local.set */
     long ldi;                 /* the last load, if nothing joined it */
+    int entry;                /* no branch target yet: code runs once,
+                                 in order, from the function's entry */
+    uint64_t dirty;           /* locals 0-63 written since the entry */
+    uint32_t np;
     int full;                 /* the code did not fit */
 } xs;
 
@@ -83,6 +87,7 @@ static unsigned op_at(const xs *x, long i)
 static void label(xs *x)
 {
     x->last = x->prev = x->mov = x->ldi = -1;
+    x->entry = 0;
 }
 
 static void push(xs *x, uint32_t slot)
@@ -300,6 +305,16 @@ static void set_local(xs *x, uint32_t l, int tee)
     int refs = 0, keep = -1;
     const uint64_t *w;
 
+    /* Setting a declared local that is still zero from the frame's
+     * set-up to zero (clang does it first thing): nothing to do. */
+    if (x->entry && l >= x->np && l < 64 && !(x->dirty >> l & 1) &&
+        s >= x->kbase && s < x->base && x->k[s - x->kbase] == 0) {
+        if (tee)
+            push(x, l);
+        return;
+    }
+    if (l < 64)
+        x->dirty |= (uint64_t)1 << l;
     for (i = 0; i < x->depth; i++)
         refs |= x->stk[i] == l;
     if (!refs && s == nat(x, x->depth) && x->last >= 0 &&
@@ -1039,6 +1054,8 @@ static vm_rc xlate_func(vm_arena *a, vm_instance *in, vm_func *f,
     x.in = in;
     x.m = in->mod;
     x.last = x.prev = x.mov = x.ldi = -1;
+    x.entry = 1;
+    x.np = f->type->np;
     nest = scan(&x, d);
     x.kbase = f->type->np + d->nlocals;
     x.base = x.kbase + x.nk;

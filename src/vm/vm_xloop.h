@@ -205,7 +205,7 @@ static vm_rc xrun(vm_instance *top, uint64_t fuel, vm_error *err)
     const uint64_t *pc = top->xpc;
     uint64_t *fp = top->fp, ea, msize;
     vm_frame *fr = top->fr;
-    const vm_frame *frames_end = top->frames_end;
+    const vm_frame *frames_end = top->frames_end, *frames = top->frames;
     const uint64_t *stack_end = top->stack_end;
     vm_func *fn = top->fn, *callee;
     vm_instance *in;
@@ -260,7 +260,7 @@ reload:
             fp[0] = XS(A);
         else if (vm_xf(pc, 1) != 0)
             memmove(fp, fp + vm_xf(pc, 1), (size_t)vm_xf(pc, 2) * 8);
-        if (fr == top->frames) {
+        if (fr == frames) {
             top->sp = fp + vm_xf(pc, 2);
             return VM_OK;
         }
