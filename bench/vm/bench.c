@@ -13,15 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "kernels.h"
 #include "vm.h"
 
-uint32_t crc32_run(uint32_t n);
-uint32_t sha256_run(uint32_t n);
-uint32_t matmul_run(uint32_t n);
-uint32_t sort_run(uint32_t n);
-uint32_t fib_run(uint32_t n);
-uint32_t sieve_run(uint32_t n);
-uint32_t strings_run(uint32_t n);
 
 static const struct {
     const char *name;

@@ -39,23 +39,6 @@ typedef struct regs {
     uint64_t tos;         /* the top operand, kept out of memory */
 } regs;
 
-/* Multi-byte u32 LEB128 (validated). */
-static uint32_t rd_u32_slow(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint32_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-
-    do {
-        b = *p++;
-        v |= (uint32_t)(b & 0x7Fu) << shift;
-        shift += 7;
-    } while (b & 0x80u);
-    *pp = p;
-    return v;
-}
-
 /* Immediates were validated: no bounds or length checks here. Most are
  * one byte, which the inline part handles. */
 static inline uint32_t rd_u32(const uint8_t **pp)
@@ -67,26 +50,7 @@ static inline uint32_t rd_u32(const uint8_t **pp)
         *pp = p + 1;
         return *p;
     }
-    v = rd_u32_slow(&p);    /* a copy: pc itself never escapes */
-    *pp = p;
-    return v;
-}
-
-/* Multi-byte signed LEB128 (validated), sign-extended to 64 bits. */
-static uint64_t rd_s64_slow(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-
-    do {
-        b = *p++;
-        v |= (uint64_t)(b & 0x7Fu) << shift;
-        shift += 7;
-    } while (b & 0x80u);
-    if (shift < 64 && (b & 0x40u))
-        v |= ~(uint64_t)0 << shift;
+    v = vm_leb_u32(&p);     /* a copy: pc itself never escapes */
     *pp = p;
     return v;
 }
@@ -100,7 +64,7 @@ static inline uint64_t rd_s64(const uint8_t **pp)
         *pp = p + 1;
         return (*p & 0x40u) ? (uint64_t)*p - 128u : *p;
     }
-    v = rd_s64_slow(&p);
+    v = vm_leb_s64(&p);
     *pp = p;
     return v;
 }
@@ -561,13 +525,15 @@ static vm_trap indirect_target(vm_instance *in, uint32_t ti, uint32_t x,
 }
 
 /* Calls host function f with the arguments on top of the stack; results
- * replace them. */
+ * replace them. A trap the host did not name is VM_TRAP_HOST. */
 static vm_rc call_host(vm_instance *caller, vm_func *f, uint64_t **spp,
                        vm_error *err)
 {
     uint64_t res[VM_MAX_HOST_RESULTS], *args = *spp - f->type->np;
     vm_rc rc = f->host(f->host_ctx, caller, args, res, err);
 
+    if (rc == VM_ERR_TRAP && err->trap == VM_TRAP_NONE)
+        err->trap = VM_TRAP_HOST;
     if (rc != VM_OK && rc != VM_SUSPENDED)
         return rc;
     memcpy(args, res, f->type->nr * sizeof *res);

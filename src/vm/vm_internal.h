@@ -174,6 +174,9 @@ int vm_read_s32(vm_reader *r, int32_t *out);
 int vm_read_s33(vm_reader *r, int64_t *out);
 int vm_read_s64(vm_reader *r, int64_t *out);
 int vm_read_u8(vm_reader *r, uint8_t *out);
+/* vm_leb.c, for code validation has checked: no bounds, no errors. */
+uint32_t vm_leb_u32(const uint8_t **pp);
+uint64_t vm_leb_s64(const uint8_t **pp);
 
 /* vm_validate.c */
 vm_rc vm_validate_func(vm_arena *a, vm_module *m, uint32_t idx,

@@ -136,8 +136,6 @@ reload_fn:
             rc = call_host(in, callee, &s2, err);
             sp = s2 - 1;
             tos = *sp;
-            if (rc == VM_ERR_TRAP && err->trap == VM_TRAP_NONE)
-                err->trap = VM_TRAP_HOST;
             if (rc == VM_SUSPENDED)
                 goto suspend;
             if (rc != VM_OK)

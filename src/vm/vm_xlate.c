@@ -335,40 +335,6 @@ static void set_local(xs *x, uint32_t l, int tee)
         push(x, l);
 }
 
-/* Reads a u32 LEB128 (validated code). */
-static uint32_t u32_at(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint32_t v = 0;
-    unsigned sh = 0;
-
-    do {
-        v |= (uint32_t)(*p & 0x7Fu) << sh;
-        sh += 7;
-    } while (*p++ & 0x80u);
-    *pp = p;
-    return v;
-}
-
-/* Reads a signed LEB128 of up to 64 bits, sign-extended. */
-static uint64_t s64_at(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    unsigned sh = 0;
-    uint8_t b;
-
-    do {
-        b = *p++;
-        v |= (uint64_t)(b & 0x7Fu) << sh;
-        sh += 7;
-    } while (b & 0x80u);
-    if (sh < 64 && (b & 0x40u))
-        v |= ~(uint64_t)0 << sh;
-    *pp = p;
-    return v;
-}
-
 static uint64_t bytes_at(const uint8_t **pp, unsigned n)
 {
     uint64_t v = 0;
@@ -392,7 +358,7 @@ static void block_type(const xs *x, const uint8_t **pp, uint32_t *np,
     }
     p = *pp;
     {
-        uint64_t t = s64_at(&p);
+        uint64_t t = vm_leb_s64(&p);
 
         *np = x->m->types[t].np;
         *nr = x->m->types[t].nr;
@@ -404,8 +370,8 @@ static void block_type(const xs *x, const uint8_t **pp, uint32_t *np,
 static uint64_t const_at(uint8_t op, const uint8_t **pp)
 {
     switch (op) {
-    case 0x41: return (uint32_t)s64_at(pp);
-    case 0x42: return s64_at(pp);
+    case 0x41: return (uint32_t)vm_leb_s64(pp);
+    case 0x42: return vm_leb_s64(pp);
     case 0x43: return bytes_at(pp, 4);
     default: return bytes_at(pp, 8);
     }
@@ -433,22 +399,22 @@ static void skip_imm(uint8_t op, const uint8_t **pp)
         if (**pp == 0x40 || **pp >= 0x6F)
             (*pp)++;
         else
-            (void)s64_at(pp);
+            (void)vm_leb_s64(pp);
         break;
     case 0x0C: case 0x0D: case 0x10: case 0x20: case 0x21: case 0x22:
     case 0x23: case 0x24: case 0x25: case 0x26: case 0xD2:
-        (void)u32_at(pp);
+        (void)vm_leb_u32(pp);
         break;
     case 0x0E:
-        for (n = u32_at(pp) + 1; n > 0; n--)
-            (void)u32_at(pp);
+        for (n = vm_leb_u32(pp) + 1; n > 0; n--)
+            (void)vm_leb_u32(pp);
         break;
     case 0x11:
-        (void)u32_at(pp);
-        (void)u32_at(pp);
+        (void)vm_leb_u32(pp);
+        (void)vm_leb_u32(pp);
         break;
     case 0x1C:
-        n = u32_at(pp);
+        n = vm_leb_u32(pp);
         *pp += n;
         break;
     case 0x3F: case 0x40: case 0xD0:
@@ -458,25 +424,25 @@ static void skip_imm(uint8_t op, const uint8_t **pp)
         (void)const_at(op, pp);
         break;
     case 0xFC:
-        sub = u32_at(pp);
+        sub = vm_leb_u32(pp);
         if (sub == 8 || sub == 12 || sub == 14) {
-            (void)u32_at(pp);
+            (void)vm_leb_u32(pp);
             if (sub == 8)
                 (*pp)++;
             else
-                (void)u32_at(pp);
+                (void)vm_leb_u32(pp);
         } else if (sub == 10) {
             *pp += 2;
         } else if (sub == 11) {
             (*pp)++;
         } else if (sub >= 9) {
-            (void)u32_at(pp);
+            (void)vm_leb_u32(pp);
         }
         break;
     default:
         if (op >= 0x28 && op <= 0x3E) {
-            (void)u32_at(pp);
-            (void)u32_at(pp);
+            (void)vm_leb_u32(pp);
+            (void)vm_leb_u32(pp);
         }
         break;
     }
@@ -685,8 +651,8 @@ static void memop(xs *x, uint8_t op, const uint8_t **pp)
     };
     uint32_t off, v, a;
 
-    (void)u32_at(pp);
-    off = u32_at(pp);
+    (void)vm_leb_u32(pp);
+    off = vm_leb_u32(pp);
     if (op <= 0x35) {
         a = pop(x);
         access(x, xop[op - 0x28], nat(x, x->depth), a, op, off);
@@ -865,20 +831,20 @@ static void op_br_if(xs *x, uint32_t l)
 
 static void op_br_table(xs *x, const uint8_t **pp)
 {
-    uint32_t idx = pop(x), cnt = u32_at(pp), i, l, n;
+    uint32_t idx = pop(x), cnt = vm_leb_u32(pp), i, l, n;
     const uint8_t *p = *pp;
     xctl *c;
     size_t e;
 
     for (i = 0; i < cnt; i++)
-        (void)u32_at(&p);
-    l = u32_at(&p);
+        (void)vm_leb_u32(&p);
+    l = vm_leb_u32(&p);
     n = arity(&x->ctl[x->nctl - 1 - l]);
     settle_from(x, x->depth - n);
     emit(x, vm_xw(X_BR_TABLE, idx, nat(x, x->depth - n), 0));
     emit(x, cnt);
     for (i = 0; i <= cnt; i++) {
-        c = &x->ctl[x->nctl - 1 - u32_at(pp)];
+        c = &x->ctl[x->nctl - 1 - vm_leb_u32(pp)];
         e = emit(x, VM_XE(0, nat(x, c->height), n));
         to_label(x, c, e);
     }
@@ -946,19 +912,19 @@ static void control(xs *x, uint8_t op, const uint8_t **pp, int *done)
         break;
     case 0x05: op_else(x); break;
     case 0x0B: *done = op_end(x); break;
-    case 0x0C: op_br(x, u32_at(pp)); break;
-    case 0x0D: op_br_if(x, u32_at(pp)); break;
+    case 0x0C: op_br(x, vm_leb_u32(pp)); break;
+    case 0x0D: op_br_if(x, vm_leb_u32(pp)); break;
     case 0x0E: op_br_table(x, pp); break;
     case 0x0F: op_return(x); break;
     case 0x10:
-        a = u32_at(pp);
+        a = vm_leb_u32(pp);
         /* this instance's own functions: all translated, or none */
         op_call(x, in->funcs[a]->type, (uintptr_t)in->funcs[a],
                 in->funcs[a]->inst == in ? X_CALLW : X_CALL, 0);
         break;
     case 0x11:
-        a = u32_at(pp);
-        b = u32_at(pp);
+        a = vm_leb_u32(pp);
+        b = vm_leb_u32(pp);
         np = pop(x);
         op_call(x, &x->m->types[a], a | (uint64_t)b << 32, X_CALL_IND,
                 np);
@@ -966,19 +932,19 @@ static void control(xs *x, uint8_t op, const uint8_t **pp, int *done)
     case 0x1A: (void)pop(x); break;
     case 0x1C: skip_imm(op, pp); op_select(x); break;
     case 0x1B: op_select(x); break;
-    case 0x20: push(x, u32_at(pp)); break;
-    case 0x21: set_local(x, u32_at(pp), 0); break;
-    case 0x22: set_local(x, u32_at(pp), 1); break;
+    case 0x20: push(x, vm_leb_u32(pp)); break;
+    case 0x21: set_local(x, vm_leb_u32(pp), 0); break;
+    case 0x22: set_local(x, vm_leb_u32(pp), 1); break;
     case 0x23:
         def(x, vm_xw(X_GGET, nat(x, x->depth), 0, 0));
-        emit(x, (uintptr_t)in->globals[u32_at(pp)]);
+        emit(x, (uintptr_t)in->globals[vm_leb_u32(pp)]);
         x->last = (long)x->n - 2;
         push(x, nat(x, x->depth));
         break;
     default:
         a = pop(x);
         emit(x, vm_xw(X_GSET, a, 0, 0));
-        emit(x, (uintptr_t)in->globals[u32_at(pp)]);
+        emit(x, (uintptr_t)in->globals[vm_leb_u32(pp)]);
         break;
     }
 }
@@ -1025,7 +991,7 @@ static void step(xs *x, const uint8_t **pp, int *done)
         numeric(x, op, at);
     } else if (op == 0xFC) {
         q = *pp;
-        sub = u32_at(&q);
+        sub = vm_leb_u32(&q);
         fc_effect(sub, &pops, &pushes);
         skip_imm(op, pp);
         generic(x, at, pops, pushes);

@@ -277,40 +277,14 @@ reload:
         if (t != VM_TRAP_NONE)
             goto trap_out;
         goto call;
-    XOP(CALLW) {
-        uint64_t *nfp = fp + vm_xf(pc, 1);
-
-        callee = (vm_func *)(uintptr_t)pc[1];
-        if ((size_t)(stack_end - nfp) < callee->xframe ||
-            fr + 1 >= frames_end) {
-            t = VM_TRAP_STACK_EXHAUSTED;
-            goto trap_out;
-        }
-        fr++;
-        fr->pc = pc + 2;
-        fr->fp = fp;
-        fr->fn = fn;
-        xframe_init(callee, nfp);
-        fp = nfp;
-        fn = callee;
-        pc = callee->xcode;
-        if (fuel == 0)
-            goto suspend;
-        fuel--;
-        XNEXT;
-    }
     XOP(CALL)
         callee = (vm_func *)(uintptr_t)pc[1];
-    call: {
-        uint64_t *nfp = fp + vm_xf(pc, 1);
-
+    call:
         if (callee->host) {
-            uint64_t *s2 = nfp + callee->type->np;
+            uint64_t *s2 = fp + vm_xf(pc, 1) + callee->type->np;
 
             rc = call_host(in, callee, &s2, err);
             pc += 2;
-            if (rc == VM_ERR_TRAP && err->trap == VM_TRAP_NONE)
-                err->trap = VM_TRAP_HOST;
             if (rc == VM_SUSPENDED)
                 goto suspend;
             if (rc != VM_OK)
@@ -325,6 +299,12 @@ reload:
             rc = VM_ERR_TRAP;
             goto out;
         }
+        goto enter;
+    XOP(CALLW)      /* this instance's own function: no checks needed */
+        callee = (vm_func *)(uintptr_t)pc[1];
+    enter: {
+        uint64_t *nfp = fp + vm_xf(pc, 1);
+
         if ((size_t)(stack_end - nfp) < callee->xframe ||
             fr + 1 >= frames_end) {
             t = VM_TRAP_STACK_EXHAUSTED;
