@@ -48,6 +48,10 @@ typedef struct xs {
     uint64_t dirty;           /* locals 0-63 written since the entry */
     uint32_t np;
     int full;                 /* the code did not fit */
+    uint64_t work, budget;    /* steps taken, and allowed: a function
+                                 built to make them quadratic (deep
+                                 stacks walked again and again) is left
+                                 to run in place */
 } xs;
 
 static uint32_t nat(const xs *x, uint32_t d)
@@ -113,6 +117,7 @@ static void settle_from(xs *x, uint32_t from)
 {
     uint32_t i;
 
+    x->work += x->depth - from;
     for (i = from; i < x->depth; i++)
         settle(x, i);
 }
@@ -172,6 +177,7 @@ static void carry(xs *x, const xctl *c)
 {
     uint32_t n = arity(c), i, s, d;
 
+    x->work += n;
     for (i = 0; i < n; i++) {
         s = x->stk[x->depth - n + i];
         d = nat(x, c->height + i);
@@ -315,6 +321,7 @@ static void set_local(xs *x, uint32_t l, int tee)
     }
     if (l < 64)
         x->dirty |= (uint64_t)1 << l;
+    x->work += x->depth;
     for (i = 0; i < x->depth; i++)
         refs |= x->stk[i] == l;
     if (!refs && s == nat(x, x->depth) && x->last >= 0 &&
@@ -738,6 +745,7 @@ static void reset_stack(xs *x, const xctl *c, uint32_t n)
     uint32_t i;
 
     x->depth = c->height;
+    x->work += n;
     for (i = 0; i < n; i++)
         push(x, nat(x, x->depth));
     label(x);
@@ -818,6 +826,7 @@ static void op_br_if(xs *x, uint32_t l)
     uint32_t cond = pop(x);
     uint32_t skip = 0;
 
+    x->work += arity(c);
     if (in_place(x, c)) {
         to_label(x, c, cond_jump(x, cond, 1));
         return;
@@ -1052,9 +1061,15 @@ static vm_rc xlate_func(vm_arena *a, vm_instance *in, vm_func *f,
     x.ctl[0].kind = C_BLOCK;
     x.ctl[0].nr = f->type->nr;
     x.nctl = 1;
-    while (!done)
+    x.budget = (uint64_t)(d->end - d->body) * 64 + 4096;
+    while (!done && x.work <= x.budget)
         step(&x, &p, &done);
     vm_arena_scratch_reset(a, mark);
+    if (!done) {
+        vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
+                  "function would take too long to translate");
+        return VM_ERR_NOMEM;
+    }
     if (x.full) {
         vm_errorf(err, VM_ERR_NOMEM, VM_TRAP_NONE,
                   "translated code needs more than %U bytes", limit);

@@ -513,6 +513,103 @@ static void test_big_locals(void)
     free(buf);
 }
 
+/* Appends v as an unsigned LEB128 at b[*n]. */
+static void leb(uint8_t *b, size_t *n, uint32_t v)
+{
+    do {
+        b[(*n)++] = (uint8_t)((v & 0x7Fu) | (v > 0x7Fu ? 0x80u : 0));
+        v >>= 7;
+    } while (v);
+}
+
+/* A module exporting f: () -> () whose body is 20000 local.get 1, then
+ * 20000 times local.set 0 of 1 (each walks the whole operand stack),
+ * then 20000 drops: made to make translation quadratic. */
+static size_t slow_module(uint8_t *b)
+{
+    static const uint8_t head[] = {
+        0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00,
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x07, 0x05, 0x01, 0x01, 'f', 0x00, 0x00,
+    };
+    enum { N = 20000 };
+    size_t n = sizeof head, body, i, lsize = 0;
+    uint32_t len = 3 + N * 2 + N * 4 + N + 1;
+    uint8_t tmp[5];
+
+    memcpy(b, head, n);
+    leb(tmp, &lsize, len);
+    b[n++] = 0x0A;
+    leb(b, &n, (uint32_t)(1 + lsize + len)); /* count, size, body */
+    b[n++] = 0x01;
+    leb(b, &n, len);
+    body = n;
+    b[n++] = 0x01;                  /* one group of locals: 2 i32 */
+    b[n++] = 0x02;
+    b[n++] = 0x7F;
+    for (i = 0; i < N; i++) {
+        b[n++] = 0x20;
+        b[n++] = 0x01;
+    }
+    for (i = 0; i < N; i++) {
+        b[n++] = 0x41;
+        b[n++] = 0x01;
+        b[n++] = 0x21;
+        b[n++] = 0x00;
+    }
+    for (i = 0; i < N; i++)
+        b[n++] = 0x1A;
+    b[n++] = 0x0B;
+    return n - body == len ? n : 0;
+}
+
+/* Translation gives up, and the code runs in place, when the code does
+ * not fit code_bytes, a frame needs more than 65535 slots, or the
+ * translation would take too long. */
+static void test_translate_limits(void)
+{
+    vm_config cfg = {100002, 0, 0, 0, 0, 64};
+    uint8_t *buf = malloc(2 * ARENA), *slow = malloc(200000);
+    size_t slow_len = slow_module(slow);
+    struct {
+        const char *what;
+        const uint8_t *bytes;
+        size_t len;
+        uint64_t code_bytes;
+    } cases[] = {
+        {"64 bytes of room", big_locals_module, sizeof big_locals_module,
+         64},
+        {"100000 locals", big_locals_module, sizeof big_locals_module,
+         1u << 20},
+        {"quadratic", slow, slow_len, 16u << 20},
+    };
+    size_t i;
+
+    CHECK(slow_len > 0, "slow module built wrong");
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        vm_arena a;
+        vm_module *m;
+        vm_instance *in = NULL;
+        vm_error err;
+        vm_rc rc;
+
+        cfg.code_bytes = cases[i].code_bytes;
+        vm_arena_init(&a, buf, 2 * ARENA);
+        rc = vm_load(&a, cases[i].bytes, cases[i].len, &m, &err);
+        if (rc == VM_OK)
+            rc = vm_instantiate(&a, m, NULL, &cfg, &in, &err);
+        if (rc == VM_OK)
+            rc = vm_invoke(in, vm_export_func(in, "f"), NULL, 0, NULL, 0,
+                           &err);
+        CHECK(rc == VM_OK && vm_translated_bytes(in) == 0,
+              "%s: rc %d (%s), translated %u bytes", cases[i].what, rc,
+              err.msg, in ? (unsigned)vm_translated_bytes(in) : 0);
+    }
+    free(slow);
+    free(buf);
+}
+
 /* Bad modules: the error names the section, the offset and the rule. */
 static void test_bad_modules(void)
 {
@@ -674,6 +771,7 @@ int main(int argc, char **argv)
         {"bad_modules", test_bad_modules}, {"big_locals", test_big_locals},
         {"instance_ram", test_instance_ram}, {"wasi", test_wasi},
         {"huge_sizes", test_huge_sizes},
+        {"translate_limits", test_translate_limits},
     };
     size_t i;
 
