@@ -54,6 +54,7 @@ typedef struct xs {
                                  to run in place */
 } xs;
 
+/* The slot of the operand at depth d: its own slot. */
 static uint32_t nat(const xs *x, uint32_t d)
 {
     return x->base + d;
@@ -94,11 +95,13 @@ static void label(xs *x)
     x->entry = 0;
 }
 
+/* Pushes an operand whose value is in slot. */
 static void push(xs *x, uint32_t slot)
 {
     x->stk[x->depth++] = slot;
 }
 
+/* Pops an operand; returns the slot its value is in. */
 static uint32_t pop(xs *x)
 {
     return x->stk[--x->depth];
@@ -113,6 +116,7 @@ static void settle(xs *x, uint32_t i)
     }
 }
 
+/* Settles the operands from depth from to the top. */
 static void settle_from(xs *x, uint32_t from)
 {
     uint32_t i;
@@ -155,6 +159,7 @@ static void to_label(xs *x, xctl *c, size_t i)
     }
 }
 
+/* Values a branch to c carries: a loop's parameters, else results. */
 static uint32_t arity(const xctl *c)
 {
     return c->kind == C_LOOP ? c->np : c->nr;
@@ -342,6 +347,7 @@ static void set_local(xs *x, uint32_t l, int tee)
         push(x, l);
 }
 
+/* Reads n little-endian bytes (a float constant's bits). */
 static uint64_t bytes_at(const uint8_t **pp, unsigned n)
 {
     uint64_t v = 0;
@@ -576,6 +582,8 @@ static int fuse_pair(xs *x, unsigned xop, uint32_t a, uint32_t b)
     return 1;
 }
 
+/* A two-operand instruction xop, joined with the one before if it
+ * can be. */
 static void binary(xs *x, unsigned xop)
 {
     uint32_t b = pop(x), a = pop(x);
@@ -586,6 +594,7 @@ static void binary(xs *x, unsigned xop)
     push(x, nat(x, x->depth));
 }
 
+/* A one-operand instruction xop. */
 static void unary(xs *x, unsigned xop)
 {
     uint32_t a = pop(x);
@@ -712,6 +721,8 @@ static void numeric(xs *x, uint8_t op, const uint8_t *at)
         generic(x, at, 1, 1);
 }
 
+/* Opens a block, loop or if with np parameters and nr results; every
+ * operand is settled first, so nothing below refers to a local. */
 static void enter_block(xs *x, uint8_t kind, uint32_t np, uint32_t nr)
 {
     xctl *c = &x->ctl[x->nctl++];
@@ -740,6 +751,7 @@ static xctl *close_arm(xs *x)
     return c;
 }
 
+/* The operands after a label of c: n values in their own slots. */
 static void reset_stack(xs *x, const xctl *c, uint32_t n)
 {
     uint32_t i;
@@ -766,6 +778,8 @@ static void ret1(xs *x)
     emit(x, vm_xw(X_RET, s, 1, 0));
 }
 
+/* else: the then arm jumps to the end; the else arm starts with the
+ * if's parameters. */
 static void op_else(xs *x)
 {
     xctl *c = close_arm(x);
@@ -810,6 +824,7 @@ static int op_end(xs *x)
     return 1;
 }
 
+/* br l: carries the values and jumps; the rest of the block is dead. */
 static void op_br(xs *x, uint32_t l)
 {
     xctl *c = &x->ctl[x->nctl - 1 - l];
@@ -820,6 +835,7 @@ static void op_br(xs *x, uint32_t l)
     x->ctl[x->nctl - 1].dead = 1;
 }
 
+/* br_if l: a conditional jump, around the copies if values move. */
 static void op_br_if(xs *x, uint32_t l)
 {
     xctl *c = &x->ctl[x->nctl - 1 - l];
@@ -838,6 +854,7 @@ static void op_br_if(xs *x, uint32_t l)
     patch(x, skip, x->n);
 }
 
+/* br_table: the values settled once, one word per target. */
 static void op_br_table(xs *x, const uint8_t **pp)
 {
     uint32_t idx = pop(x), cnt = vm_leb_u32(pp), i, l, n;
@@ -860,6 +877,7 @@ static void op_br_table(xs *x, const uint8_t **pp)
     x->ctl[x->nctl - 1].dead = 1;
 }
 
+/* return: the results to slot 0 on, then back to the caller. */
 static void op_return(xs *x)
 {
     uint32_t nr = x->ctl[0].nr;
@@ -873,6 +891,8 @@ static void op_return(xs *x)
     x->ctl[x->nctl - 1].dead = 1;
 }
 
+/* A call of type t: the arguments settled where the callee's frame
+ * starts, which is where its results come back. */
 static void op_call(xs *x, const vm_functype *t, uint64_t w1,
                     unsigned xop, uint32_t idx)
 {
@@ -886,6 +906,7 @@ static void op_call(xs *x, const vm_functype *t, uint64_t w1,
         push(x, nat(x, x->depth));
 }
 
+/* select: A = cond ? a : b. */
 static void op_select(xs *x)
 {
     uint32_t c = pop(x), b = pop(x), a = pop(x);
