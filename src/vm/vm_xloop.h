@@ -227,7 +227,7 @@ reload:
     XOP(BR)
     taken:
         off = (int32_t)pc[1];
-        pc += 1 + off;
+        pc = pc + 1 + off;  /* the offset counts from its word */
         if (off < 0) {
             /* A loop's back edge: one unit of fuel; a suspension
              * resumes at the top of the loop. */
