@@ -174,9 +174,43 @@ int vm_read_s32(vm_reader *r, int32_t *out);
 int vm_read_s33(vm_reader *r, int64_t *out);
 int vm_read_s64(vm_reader *r, int64_t *out);
 int vm_read_u8(vm_reader *r, uint8_t *out);
-/* vm_leb.c, for code validation has checked: no bounds, no errors. */
-uint32_t vm_leb_u32(const uint8_t **pp);
-uint64_t vm_leb_s64(const uint8_t **pp);
+/* LEB128 in code validation has checked: no bounds, no errors. Inline:
+ * the interpreter reads multi-byte immediates (memory offsets) with
+ * them. */
+static inline uint32_t vm_leb_u32(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint32_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+
+    do {
+        b = *p++;
+        v |= (uint32_t)(b & 0x7Fu) << shift;
+        shift += 7;
+    } while (b & 0x80u);
+    *pp = p;
+    return v;
+}
+
+/* The same for a signed LEB128 of up to 64 bits, sign-extended. */
+static inline uint64_t vm_leb_s64(const uint8_t **pp)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+
+    do {
+        b = *p++;
+        v |= (uint64_t)(b & 0x7Fu) << shift;
+        shift += 7;
+    } while (b & 0x80u);
+    if (shift < 64 && (b & 0x40u))
+        v |= ~(uint64_t)0 << shift;
+    *pp = p;
+    return v;
+}
 
 /* vm_validate.c */
 vm_rc vm_validate_func(vm_arena *a, vm_module *m, uint32_t idx,
@@ -205,5 +239,11 @@ uint64_t vm_elem_item(const vm_instance *inst, const vm_elemdef *e,
  * (the arena is left as it was). */
 vm_rc vm_xlate(vm_arena *a, vm_instance *inst, uint64_t limit,
                vm_error *err);
+
+/* vm_xexec.c, or vm_xlate_none.c: runs inst's prepared call of a
+ * translated function, with the results of the in-place loop; sets up
+ * the frame at fp of a call of translated f. */
+vm_rc vm_xrun(vm_instance *inst, uint64_t fuel, vm_error *err);
+void vm_xenter(vm_instance *inst, vm_func *f, uint64_t *fp);
 
 #endif

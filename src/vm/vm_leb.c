@@ -93,39 +93,3 @@ int vm_read_u8(vm_reader *r, uint8_t *out)
     return 1;
 }
 
-/* See vm_internal.h: a u32 LEB128 validation has checked. */
-uint32_t vm_leb_u32(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint32_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-
-    do {
-        b = *p++;
-        v |= (uint32_t)(b & 0x7Fu) << shift;
-        shift += 7;
-    } while (b & 0x80u);
-    *pp = p;
-    return v;
-}
-
-/* See vm_internal.h: a signed LEB128 of up to 64 bits validation has
- * checked, sign-extended. */
-uint64_t vm_leb_s64(const uint8_t **pp)
-{
-    const uint8_t *p = *pp;
-    uint64_t v = 0;
-    unsigned shift = 0;
-    uint8_t b;
-
-    do {
-        b = *p++;
-        v |= (uint64_t)(b & 0x7Fu) << shift;
-        shift += 7;
-    } while (b & 0x80u);
-    if (shift < 64 && (b & 0x40u))
-        v |= ~(uint64_t)0 << shift;
-    *pp = p;
-    return v;
-}

@@ -1,5 +1,5 @@
 /* Wasmbed WebAssembly engine: the register code functions are translated
- * to, shared by the translator (vm_xlate.c) and its loop (vm_xloop.h).
+ * to, shared by the translator (vm_xlate.c) and its loop (vm_xexec.c).
  * SPDX-License-Identifier: Apache-2.0
  * Implements: no specification section; an internal form of section 2.4
  * (instructions) that keeps their semantics (section 4.4).

@@ -33,7 +33,7 @@ echo "agent text for Cortex-M4 -Os: $text bytes (budget $budget)"
 # The boards' engine: without translation (vm_xlate_none.c).
 for f in "$src"/src/proto/proto*.c "$src"/src/vm/vm_*.c \
          "$src"/tests/agent/m4_stub.c; do
-    [[ $f == */vm_xlate.c ]] && continue
+    [[ $f == */vm_xlate.c || $f == */vm_xexec.c ]] && continue
     "$cc" "${arch[@]}" "${cflags[@]}" -c "$f" \
         -o "$out/rest/$(basename "$f" .c).o"
 done

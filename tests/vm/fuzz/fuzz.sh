@@ -18,7 +18,7 @@ shift || true
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(load exec diff)
 engine=(vm_arena.c vm_error.c vm_leb.c vm_decode.c vm_validate.c
-        vm_instance.c vm_exec.c vm_wasi.c vm_xlate.c)
+        vm_instance.c vm_exec.c vm_wasi.c vm_xlate.c vm_xexec.c)
 mkdir -p "$out/seeds"
 if [[ -d "$top/build/spec" ]]; then
     find -L "$top/build/spec" -name '*.wasm' -size -64k \
@@ -27,7 +27,7 @@ fi
 for t in "${targets[@]}"; do
     clang -g -O1 -std=c99 -fsanitize=fuzzer,address,undefined \
         -fno-sanitize-recover=undefined -I"$vm" \
-        -DVM_DISPATCH_LOOP='"vm_loop_goto.h"' -DVM_XLOOP='"vm_xloop.h"' \
+        -DVM_DISPATCH_LOOP='"vm_loop_goto.h"' \
         "$here/fuzz_$t.c" "${engine[@]/#/$vm/}" -lm -o "$out/fuzz_$t"
     mkdir -p "$out/corpus_$t"
     echo "fuzz_$t: $secs s"

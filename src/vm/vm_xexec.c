@@ -4,14 +4,18 @@
  * (instructions: execution) and 4.5.5 (invocation), over the register
  * code of vm_xcode.h.
  *
- * Included once by vm_exec.c when the build has translation (GCC and
- * Clang: labels as values); it shares the interpreter's helpers, its
- * frames and its fuel rules: one unit per call and per taken backward
- * branch (a loop's back edge). Calls push a vm_frame and loop; C never
- * recurses.
+ * Built with vm_xlate.c where the compiler has labels as values (GCC,
+ * Clang). It shares the interpreter's operations (vm_ops.h), its frames
+ * and its fuel rules: one unit per call and per taken backward branch
+ * (a loop's back edge). Calls push a vm_frame and loop; C never
+ * recurses. A file of its own, so that the in-place loop in vm_exec.c
+ * compiles as it would alone.
  */
 #pragma GCC diagnostic ignored "-Wpedantic"
+/* vm_ops.h serves both loops; this one leaves a few of it unused. */
+#pragma GCC diagnostic ignored "-Wunused-function"
 
+#include "vm_ops.h"
 #include "vm_xcode.h"
 
 #define XF_A 1
@@ -193,9 +197,8 @@ static vm_trap xgeneric(vm_instance *in, const uint8_t *p, uint64_t *s)
     return VM_TRAP_NONE;
 }
 
-/* Runs top's prepared call of a translated function; the same results
- * as run(). */
-static vm_rc xrun(vm_instance *top, uint64_t fuel, vm_error *err)
+/* See vm_internal.h. */
+vm_rc vm_xrun(vm_instance *top, uint64_t fuel, vm_error *err)
 {
     static const void *const xlabels[X_COUNT] = {
         VM_XCMP(XOP_LABEL) VM_XCMP(XOP_LABEL_BRIF)
@@ -497,8 +500,8 @@ suspend:
     return VM_SUSPENDED;
 }
 
-/* Sets up the frame of a call of translated f at fp. */
-static void xenter(vm_instance *inst, vm_func *f, uint64_t *fp)
+/* See vm_internal.h. */
+void vm_xenter(vm_instance *inst, vm_func *f, uint64_t *fp)
 {
     xframe_init(f, fp);
     inst->xpc = f->xcode;
