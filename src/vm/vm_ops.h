@@ -342,6 +342,11 @@ static inline void st32(uint8_t *p, uint32_t v)
     memcpy(p, &v, 4);
 }
 
+static inline void st16(uint8_t *p, uint16_t v)
+{
+    memcpy(p, &v, 2);
+}
+
 /* table.get and table.set: the index (and value) on the stack. */
 static vm_trap table_get(const vm_table *t, uint64_t *top)
 {

@@ -385,82 +385,48 @@ reload:
     XOP(GSET) ((vm_global *)(uintptr_t)pc[1])->val = XS(A); pc += 2; XNEXT;
 
     /* Memory: the effective address is the i32 address plus the
-     * offset, in 64 bits, so it never wraps. */
+     * offset, in 64 bits, so it never wraps. The family of accesses is
+     * written once and built for both address forms: slot B (suffix
+     * none) and slot B + slot C, an i32.add folded in (suffix X). */
+#define XMEM(S)                                                          \
+    XOP(LD32##S) XEA(4) XS(A) = ld32(mem + ea); pc += 2; XNEXT;         \
+    XOP(LD64##S) XEA(8) XS(A) = ld64(mem + ea); pc += 2; XNEXT;         \
+    XOP(LD8U##S) XEA(1) XS(A) = mem[ea]; pc += 2; XNEXT;                \
+    XOP(LD16U##S) XEA(2) XS(A) = ld16(mem + ea); pc += 2; XNEXT;        \
+    XOP(ST8##S) XEA(1) mem[ea] = (uint8_t)XS(A); pc += 2; XNEXT;        \
+    XOP(ST16##S) XEA(2) st16(mem + ea, (uint16_t)XS(A)); pc += 2; XNEXT; \
+    XOP(ST32##S) XEA(4) st32(mem + ea, (uint32_t)XS(A)); pc += 2; XNEXT; \
+    XOP(ST64##S) XEA(8) memcpy(mem + ea, &XS(A), 8); pc += 2; XNEXT;    \
+    XOP(LDADD32##S) XEA(4)                                               \
+        XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);        \
+        pc += 3;                                                         \
+        XNEXT;                                                           \
+    XOP(LDFMUL64##S) XEA(8)                                              \
+        XS(A) = f64_mul(fp[(uint32_t)pc[2]], ld64(mem + ea));            \
+        pc += 3;                                                         \
+        XNEXT;                                                           \
+    XOP(LDFMA64##S) XEA(8) XFMA(f64_add(fp[(uint32_t)pc[3]], p))         \
+    XOP(LDFMA64##S##R) XEA(8) XFMA(f64_add(p, fp[(uint32_t)pc[3]]))      \
+    XOP(LBIF8##S) XEA(1) XLB(mem[ea], !=)                                \
+    XOP(LBUN8##S) XEA(1) XLB(mem[ea], ==)                                \
+    XOP(LBIF32##S) XEA(4) XLB(ld32(mem + ea), !=)                        \
+    XOP(LBUN32##S) XEA(4) XLB(ld32(mem + ea), ==)
 #define XEA(n)                                                           \
     ea = (uint64_t)u32v(XS(B)) + (uint32_t)pc[1];                        \
     if (ea + (n) > msize)                                                \
         goto oob;
-    XOP(LD32) XEA(4) XS(A) = ld32(mem + ea); pc += 2; XNEXT;
-    XOP(LD64) XEA(8) XS(A) = ld64(mem + ea); pc += 2; XNEXT;
-    XOP(LD8U) XEA(1) XS(A) = mem[ea]; pc += 2; XNEXT;
-    XOP(LD16U) XEA(2) XS(A) = ld16(mem + ea); pc += 2; XNEXT;
+    XMEM()
     XOP(LDN)
         XEA(access_size[vm_xf(pc, 3) - 0x28])
         XS(A) = op_load_narrow((uint8_t)vm_xf(pc, 3), mem + ea);
         pc += 2;
         XNEXT;
-    XOP(ST8) XEA(1) mem[ea] = (uint8_t)XS(A); pc += 2; XNEXT;
-    XOP(ST16) XEA(2) {
-        uint16_t h = (uint16_t)XS(A);
-
-        memcpy(mem + ea, &h, 2);
-        pc += 2;
-        XNEXT;
-    }
-    XOP(ST32) XEA(4) st32(mem + ea, (uint32_t)XS(A)); pc += 2; XNEXT;
-    XOP(ST64) XEA(8) memcpy(mem + ea, &XS(A), 8); pc += 2; XNEXT;
 #undef XEA
 #define XEA(n)                                                           \
     ea = (uint64_t)(uint32_t)(XS(B) + XS(C)) + (uint32_t)pc[1];          \
     if (ea + (n) > msize)                                                \
         goto oob;
-    XOP(LD32X) XEA(4) XS(A) = ld32(mem + ea); pc += 2; XNEXT;
-    XOP(LD64X) XEA(8) XS(A) = ld64(mem + ea); pc += 2; XNEXT;
-    XOP(LD8UX) XEA(1) XS(A) = mem[ea]; pc += 2; XNEXT;
-    XOP(LD16UX) XEA(2) XS(A) = ld16(mem + ea); pc += 2; XNEXT;
-    XOP(ST8X) XEA(1) mem[ea] = (uint8_t)XS(A); pc += 2; XNEXT;
-    XOP(ST16X) XEA(2) {
-        uint16_t h = (uint16_t)XS(A);
-
-        memcpy(mem + ea, &h, 2);
-        pc += 2;
-        XNEXT;
-    }
-    XOP(ST32X) XEA(4) st32(mem + ea, (uint32_t)XS(A)); pc += 2; XNEXT;
-    XOP(ST64X) XEA(8) memcpy(mem + ea, &XS(A), 8); pc += 2; XNEXT;
-    XOP(LDADD32X) XEA(4)
-        XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);
-        pc += 3;
-        XNEXT;
-    XOP(LDFMUL64X) XEA(8)
-        XS(A) = f64_mul(fp[(uint32_t)pc[2]], ld64(mem + ea));
-        pc += 3;
-        XNEXT;
-    XOP(LDFMA64X) XEA(8) XFMA(f64_add(fp[(uint32_t)pc[3]], p))
-    XOP(LDFMA64XR) XEA(8) XFMA(f64_add(p, fp[(uint32_t)pc[3]]))
-    XOP(LBIF8X) XEA(1) XLB(mem[ea], !=)
-    XOP(LBUN8X) XEA(1) XLB(mem[ea], ==)
-    XOP(LBIF32X) XEA(4) XLB(ld32(mem + ea), !=)
-    XOP(LBUN32X) XEA(4) XLB(ld32(mem + ea), ==)
-#undef XEA
-#define XEA(n)                                                           \
-    ea = (uint64_t)u32v(XS(B)) + (uint32_t)pc[1];                        \
-    if (ea + (n) > msize)                                                \
-        goto oob;
-    XOP(LDADD32) XEA(4)
-        XS(A) = (uint32_t)(ld32(mem + ea) + fp[(uint32_t)pc[2]]);
-        pc += 3;
-        XNEXT;
-    XOP(LDFMUL64) XEA(8)
-        XS(A) = f64_mul(fp[(uint32_t)pc[2]], ld64(mem + ea));
-        pc += 3;
-        XNEXT;
-    XOP(LDFMA64) XEA(8) XFMA(f64_add(fp[(uint32_t)pc[3]], p))
-    XOP(LDFMA64R) XEA(8) XFMA(f64_add(p, fp[(uint32_t)pc[3]]))
-    XOP(LBIF8) XEA(1) XLB(mem[ea], !=)
-    XOP(LBUN8) XEA(1) XLB(mem[ea], ==)
-    XOP(LBIF32) XEA(4) XLB(ld32(mem + ea), !=)
-    XOP(LBUN32) XEA(4) XLB(ld32(mem + ea), ==)
+    XMEM(X)
 #undef XEA
     /* Loads whose address an i32.add also kept in a local. */
 #define XEAT(n)                                                          \
